@@ -1,0 +1,100 @@
+"""dialoglaw — derive direct-marketing permissions from German and EU law.
+
+>>> from datetime import datetime
+>>> from zoneinfo import ZoneInfo
+>>> import dialoglaw as dl
+>>> contact = dl.Contact(id="c-1", audience="consumer", email="max@example.de")
+>>> message = dl.Message(sender="ACME GmbH", purpose="advertising",
+...                      sender_identified=True, valid_opt_out_address=True)
+>>> decision = dl.decide(contact, message, at=datetime(2024, 3, 1, 10, tzinfo=ZoneInfo("Europe/Berlin")))
+>>> decision[dl.Channel.EMAIL].status.value
+'suppressed'
+>>> decision[dl.Channel.EMAIL].codes
+('no_consent',)
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from dialoglaw.channels import (
+    Acquisition,
+    Audience,
+    Channel,
+    ConsentMethod,
+    EvidenceKind,
+    LineType,
+    Purpose,
+    UnsettledChoice,
+)
+from dialoglaw.citations import Act, Citation, Court
+from dialoglaw.decision import Decision, Finding, Status, Verdict
+from dialoglaw.engine import decide
+from dialoglaw.errors import (
+    DialoglawError,
+    InputError,
+    OutOfCoverageError,
+    RulebookError,
+    UnknownJurisdictionError,
+)
+from dialoglaw.facts import (
+    Consent,
+    Contact,
+    CustomerRelationship,
+    Evidence,
+    Message,
+    Objection,
+    PostalAddress,
+    PresumedConsent,
+)
+from dialoglaw.normalize import PhoneNumber, normalize_email, normalize_phone
+from dialoglaw.policy import Policy
+from dialoglaw.registry import jurisdictions, register_jurisdiction, rulebook_for
+from dialoglaw.validity import BERLIN, Validity
+
+try:
+    __version__ = version("dialoglaw")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0.0.0+unknown"
+
+__all__ = [
+    "BERLIN",
+    "Acquisition",
+    "Act",
+    "Audience",
+    "Channel",
+    "Citation",
+    "Consent",
+    "ConsentMethod",
+    "Contact",
+    "Court",
+    "CustomerRelationship",
+    "Decision",
+    "DialoglawError",
+    "Evidence",
+    "EvidenceKind",
+    "Finding",
+    "InputError",
+    "LineType",
+    "Message",
+    "Objection",
+    "OutOfCoverageError",
+    "PhoneNumber",
+    "Policy",
+    "PostalAddress",
+    "PresumedConsent",
+    "Purpose",
+    "RulebookError",
+    "Status",
+    "UnknownJurisdictionError",
+    "UnsettledChoice",
+    "Validity",
+    "Verdict",
+    "__version__",
+    "decide",
+    "jurisdictions",
+    "normalize_email",
+    "normalize_phone",
+    "register_jurisdiction",
+    "rulebook_for",
+]

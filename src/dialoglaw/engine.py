@@ -1,0 +1,397 @@
+"""The decision engine: combines a jurisdiction's rules into per-channel verdicts.
+
+For each channel: a channel is **permitted** when some legal ground admitted by the
+channel's requirement holds and no bar denies it; **review** when the only possible ground
+turns on an unsettled question the policy leaves open; **suppressed** otherwise. Bars beat
+every ground (§ 7 Abs. 2 Nr. 3 UWG, Art. 21 Abs. 3 DSGVO). Missing facts never permit.
+The engine knows no law itself; it never imports a jurisdiction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Any
+
+from dialoglaw.channels import Audience, Channel, ConsentMethod, UnsettledChoice
+from dialoglaw.citations import Citation
+from dialoglaw.decision import Decision, Finding, Status, Verdict
+from dialoglaw.errors import InputError, OutOfCoverageError, RulebookError
+from dialoglaw.facts import Consent, Contact, Message
+from dialoglaw.policy import Policy
+from dialoglaw.registry import rulebook_for
+from dialoglaw.rules import Case, Kind, Level, NotMet, Rule, Rulebook, RuleVersion, Unsettled
+from dialoglaw.validity import german_date
+
+__all__ = ["decide", "make_finding"]
+
+DEFAULT_POLICY = Policy()
+
+# Which contact point each channel needs (fact, not law; findings carry no citation).
+_CONTACT_POINT: Mapping[Channel, tuple[str, ...]] = {
+    Channel.POSTAL: ("postal_address",),
+    Channel.LEAFLET: ("postal_address",),
+    Channel.PHONE: ("phone", "mobile"),
+    Channel.AUTOMATED_CALL: ("phone", "mobile"),
+    Channel.FAX: ("fax",),
+    Channel.EMAIL: ("email",),
+    Channel.SMS: ("mobile", "phone"),
+    Channel.MESSENGER: ("messenger",),
+}
+
+
+def make_finding(
+    code: str,
+    rule_id: str,
+    version: RuleVersion | None,
+    ctx: Mapping[str, Any] | None = None,
+    *,
+    citation: Citation | None = None,
+) -> Finding:
+    """A finding citing ``citation`` or else ``version``'s citation (trusted internal
+    construction, no re-validation)."""
+    return Finding.model_construct(
+        code=code,
+        rule_id=rule_id,
+        citation=citation if citation is not None or version is None else version.citation,
+        authorities=() if version is None else version.authorities,
+        ctx=dict(ctx) if ctx else {},
+    )
+
+
+def decide(
+    contact: Contact | Mapping[str, Any],
+    message: Message | Mapping[str, Any],
+    *,
+    at: datetime,
+    jurisdiction: str | None = None,
+    policy: Policy | None = None,
+    channels: Iterable[Channel | str] | None = None,
+) -> Decision:
+    """Decide, per channel, whether ``message`` may be sent to ``contact`` at ``at``.
+
+    ``jurisdiction`` defaults to the contact's country. ``channels`` limits the verdicts to
+    some channels (all eight by default). Raises :class:`~dialoglaw.InputError` for bad
+    input, :class:`~dialoglaw.OutOfCoverageError` for a send time before the coded law and
+    :class:`~dialoglaw.UnknownJurisdictionError` for a country without rules.
+    """
+    if not isinstance(contact, Contact):
+        contact = Contact.model_validate(contact)
+    if not isinstance(message, Message):
+        message = Message.model_validate(message)
+    if not isinstance(at, datetime):
+        raise InputError.single("send time", "at", "must be a timezone-aware datetime")
+    day = german_date(at)
+    policy = DEFAULT_POLICY if policy is None else policy
+    book = rulebook_for(jurisdiction or contact.country)
+    _check_policy(book, policy)
+    if day < book.coverage_from:
+        msg = (
+            f"The send date {day.isoformat()} (German local date) is before the coded law of "
+            f"{book.jurisdiction}, which starts on {book.coverage_from.isoformat()}."
+        )
+        raise OutOfCoverageError(msg)
+    audience = policy.unknown_audience if contact.audience is Audience.UNKNOWN else contact.audience
+    case = Case(contact, message, at, day, audience, policy)
+    resolved = _resolve(book, day)
+    wanted = tuple(Channel) if channels is None else tuple(dict.fromkeys(map(Channel, channels)))
+    verdicts = tuple(_verdict(resolved, case, channel) for channel in wanted)
+    return Decision.model_construct(
+        contact_id=contact.id,
+        at=at,
+        jurisdiction=book.jurisdiction,
+        ruleset=book.ruleset,
+        audience=audience,
+        purpose=message.purpose,
+        sender=message.sender,
+        verdicts=verdicts,
+    )
+
+
+def _check_policy(book: Rulebook, policy: Policy) -> None:
+    unknown = sorted(set(policy.unsettled) - set(book.questions))
+    if unknown:
+        raise InputError.single(
+            "Policy",
+            "unsettled",
+            f"names unknown question ids for {book.jurisdiction}: {', '.join(unknown)}",
+        )
+
+
+Resolved = Mapping[Kind, tuple[tuple[Rule, RuleVersion], ...]]
+
+
+@lru_cache(maxsize=4096)
+def _resolve(book: Rulebook, day: date) -> Resolved:
+    """The rule versions in force on ``day``, by kind (cached: law changes at midnight)."""
+    out: dict[Kind, list[tuple[Rule, RuleVersion]]] = {k: [] for k in Kind}
+    for rule, version in book.in_force(day):
+        out[rule.kind].append((rule, version))
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def _requirement(resolved: Resolved, channel: Channel, audience: Audience) -> tuple[Rule, RuleVersion]:
+    found = [(r, v) for r, v in resolved[Kind.REQUIREMENT] if r.applies(channel, audience)]
+    if len(found) != 1:
+        msg = f"Expected one requirement for {channel.value}/{audience.value}, found {len(found)}."
+        raise RulebookError(msg)
+    return found[0]
+
+
+class _Acc:
+    """Collects the findings of one channel's evaluation."""
+
+    __slots__ = ("consent_id", "ground", "ground_reasons", "pending", "questions", "warnings")
+
+    def __init__(self) -> None:
+        self.ground: Finding | None = None
+        self.consent_id: str | None = None
+        self.ground_reasons: list[Finding] = []
+        self.questions: list[Finding] = []
+        self.pending = False  # an unsettled ground left to review
+        self.warnings: list[Finding] = []
+
+
+def _verdict(resolved: Resolved, case: Case, channel: Channel) -> Verdict:
+    advertising = case.message.is_advertising
+    acc = _Acc()
+    bars = _contact_point_bars(case.contact, channel)
+    for rule, version in resolved[Kind.BAR]:
+        if rule.applies(channel, case.audience) and (advertising or not rule.advertising_only):
+            result = rule.test(case, channel, version)
+            if result is not None:
+                bars.append(make_finding(rule.code, rule.id, version, result))
+    for rule, version in resolved[Kind.WARNING]:
+        if rule.consent_test is None and rule.applies(channel, case.audience):
+            result = rule.test(case, channel, version)
+            if result is not None:
+                acc.warnings.append(make_finding(rule.code, rule.id, version, result))
+
+    if advertising:
+        req_rule, req = _requirement(resolved, channel, case.audience)
+        assert req.level is not None  # noqa: S101 - checked when the rule is built
+        for rule, version in resolved[Kind.GROUND]:
+            if rule.advertising_only and rule.applies(channel, case.audience) and req.level in rule.levels:
+                if rule.code == "express_consent":
+                    _consent_ground(resolved, case, channel, rule, version, req_rule, req, acc)
+                else:
+                    _apply(case, rule, version, rule.test(case, channel, version), acc)
+            if acc.ground is not None and acc.ground.code == "express_consent":
+                break  # the strongest ground; no need to look further
+        # No ground: the requirement itself is the first reason (unless already given).
+        deny = req.deny
+        if (
+            acc.ground is None
+            and not acc.pending
+            and deny is not None
+            and all(f.code != deny for f in acc.ground_reasons)
+        ):
+            acc.ground_reasons.insert(0, make_finding(deny, req_rule.id, req))
+    else:
+        for rule, version in resolved[Kind.GROUND]:
+            if not rule.advertising_only and rule.applies(channel, case.audience):
+                _apply(case, rule, version, rule.test(case, channel, version), acc)
+
+    if bars:
+        status = Status.SUPPRESSED
+        reasons = _dedupe([*bars, *([] if acc.ground else acc.ground_reasons)])
+        return Verdict.model_construct(
+            channel=channel,
+            status=status,
+            ground=None,
+            reasons=reasons,
+            questions=tuple(acc.questions),
+            warnings=tuple(acc.warnings),
+            obligations=(),
+            consent_id=None,
+        )
+    if acc.ground is not None:
+        obligations = []
+        for rule, version in resolved[Kind.OBLIGATION]:
+            if (
+                rule.obligation_test is not None
+                and rule.applies(channel, case.audience)
+                and (advertising or not rule.advertising_only)
+            ):
+                result = rule.obligation_test(case, channel, version, acc.ground)
+                if result is not None:
+                    obligations.append(make_finding(rule.code, rule.id, version, result))
+        return Verdict.model_construct(
+            channel=channel,
+            status=Status.PERMITTED,
+            ground=acc.ground,
+            reasons=(),
+            questions=tuple(acc.questions),
+            warnings=tuple(acc.warnings),
+            obligations=tuple(obligations),
+            consent_id=acc.consent_id,
+        )
+    status = Status.REVIEW if acc.pending else Status.SUPPRESSED
+    return Verdict.model_construct(
+        channel=channel,
+        status=status,
+        ground=None,
+        reasons=_dedupe(acc.ground_reasons),
+        questions=tuple(acc.questions),
+        warnings=tuple(acc.warnings),
+        obligations=(),
+        consent_id=None,
+    )
+
+
+def _apply(case: Case, rule: Rule, version: RuleVersion, result: Any, acc: _Acc) -> None:
+    """Fold one ground test result into the accumulator, applying the policy."""
+    if result is None:
+        return
+    if isinstance(result, NotMet):
+        acc.ground_reasons.extend(result.reasons)
+        return
+    if isinstance(result, Unsettled):
+        _unsettled(case, rule, version, result, acc, established_ctx=None)
+        return
+    if version.question is not None:  # the ground holds, but whether it applies is open
+        _unsettled(case, rule, version, Unsettled(version.question, result), acc, established_ctx=result)
+        return
+    if acc.ground is None:
+        acc.ground = make_finding(rule.code, rule.id, version, result)
+
+
+def _unsettled(
+    case: Case,
+    rule: Rule,
+    version: RuleVersion,
+    result: Unsettled,
+    acc: _Acc,
+    *,
+    established_ctx: Mapping[str, Any] | None,
+    grant: bool = True,
+) -> None:
+    question = make_finding("unsettled_law", rule.id, version, {**result.ctx, "question": result.question})
+    choice = case.policy.choice(result.question)
+    if choice is UnsettledChoice.SUPPRESS:
+        acc.ground_reasons.append(question)
+    elif choice is UnsettledChoice.PERMIT:
+        acc.warnings.append(question)
+        if grant and acc.ground is None:
+            ctx = established_ctx if established_ctx is not None else result.ctx
+            acc.ground = make_finding(rule.code, rule.id, version, ctx)
+    else:
+        acc.questions.append(question)
+        acc.pending = True
+
+
+def _consent_ground(
+    resolved: Resolved,
+    case: Case,
+    channel: Channel,
+    rule: Rule,
+    version: RuleVersion,
+    req_rule: Rule,
+    req: RuleVersion,
+    acc: _Acc,
+) -> None:
+    """Whether some consent on file is a valid ground for ``channel``."""
+    conditions = [(r, v) for r, v in resolved[Kind.CONSENT_CONDITION] if r.applies(channel, case.audience)]
+    consent_warning_rules = [
+        (r, v)
+        for r, v in resolved[Kind.WARNING]
+        if r.consent_test is not None and r.applies(channel, case.audience)
+    ]
+    candidates = sorted(
+        (c for c in case.contact.consents if channel in c.channels),
+        key=lambda c: c.granted_at,
+        reverse=True,
+    )
+    open_questions: list[tuple[Consent, Unsettled, Rule, RuleVersion]] = []
+    for consent in candidates:
+        failures: list[Finding] = []
+        questions: list[tuple[Unsettled, Rule, RuleVersion]] = []
+        consent_warnings: list[Finding] = []
+        if consent.method is ConsentMethod.IMPLIED and req.level is not Level.PRESUMED_CONSENT:
+            if req.level is Level.CONSENT and req.question is not None:
+                questions.append((Unsettled(req.question, {"consent_id": consent.id}), req_rule, req))
+            else:
+                failures.append(
+                    make_finding("no_express_consent", req_rule.id, req, {"consent_id": consent.id})
+                )
+        for cond_rule, cond_version in conditions:
+            assert cond_rule.consent_test is not None  # noqa: S101
+            result = cond_rule.consent_test(case, channel, cond_version, consent)
+            if result is None:
+                continue
+            if isinstance(result, Unsettled):
+                questions.append((result, cond_rule, cond_version))
+            else:
+                failures.append(make_finding(cond_rule.code, cond_rule.id, cond_version, result))
+        for warn_rule, warn_version in consent_warning_rules:
+            assert warn_rule.consent_test is not None  # noqa: S101
+            result = warn_rule.consent_test(case, channel, warn_version, consent)
+            if result is not None:
+                consent_warnings.append(make_finding(warn_rule.code, warn_rule.id, warn_version, result))
+        acc.warnings.extend(consent_warnings)
+        if failures:
+            acc.ground_reasons.extend(failures)
+            continue
+        if questions:
+            open_questions.extend((consent, q, r, v) for q, r, v in questions)
+            continue
+        acc.ground = _consent_finding(rule, version, req, consent)
+        acc.consent_id = consent.id
+        return
+    # No consent is valid outright; consents that only hit open questions are decided by
+    # the policy (a consent counts only if every one of its open questions is permitted).
+    for consent in dict.fromkeys(c for c, *_ in open_questions):
+        mine = [(q, r, v) for c, q, r, v in open_questions if c is consent]
+        choices = [case.policy.choice(q.question) for q, _, _ in mine]
+        for q, r, v in mine:
+            _unsettled(case, r, v, q, acc, established_ctx=None, grant=False)
+        if all(ch is UnsettledChoice.PERMIT for ch in choices):
+            acc.ground = _consent_finding(rule, version, req, consent)
+            acc.consent_id = consent.id
+            acc.pending = False
+            return
+
+
+def _consent_finding(rule: Rule, version: RuleVersion, req: RuleVersion, consent: Consent) -> Finding:
+    """The consent ground cites the provision that demands the consent on this channel at
+    this time (e.g. § 7 Abs. 2 Nr. 1 UWG), with the ground rule's own citation (Art. 6
+    Abs. 1 lit. a DSGVO) as authority."""
+    return Finding.model_construct(
+        code=rule.code,
+        rule_id=rule.id,
+        citation=req.citation,
+        authorities=(version.citation, *version.authorities),
+        ctx={"consent_id": consent.id},
+    )
+
+
+def _contact_point_bars(contact: Contact, channel: Channel) -> list[Finding]:
+    fields = _CONTACT_POINT[channel]
+    values = [getattr(contact, f) for f in fields]
+    present = [v for v in values if v is not None]
+    if not present:
+        return [
+            make_finding("no_contact_point", "contact_point", None, {"contact_point": " or ".join(fields)})
+        ]
+    if channel is Channel.SMS and not any(p.sms_capable for p in present):
+        return [
+            make_finding(
+                "contact_point_unsuitable",
+                "contact_point",
+                None,
+                {"line_type": present[0].line_type.value},
+            )
+        ]
+    return []
+
+
+def _dedupe(findings: Sequence[Finding]) -> tuple[Finding, ...]:
+    seen: set[tuple[str, str, str]] = set()
+    out: list[Finding] = []
+    for f in findings:
+        key = (f.code, f.rule_id, repr(sorted(f.ctx.items())))
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return tuple(out)

@@ -1,0 +1,317 @@
+"""Input facts: contacts, consents, objections, relationships and messages.
+
+Every model is a frozen pydantic v2 model with ``extra="forbid"``: unknown fields are
+errors, facts cannot change after validation, and collections are tuples, so facts are
+hashable. Every timestamp must be timezone-aware. Invalid input raises
+:class:`~dialoglaw.InputError`, whose message names each bad field.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Self
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from dialoglaw.channels import (
+    ELECTRONIC_MAIL,
+    Acquisition,
+    Audience,
+    Channel,
+    ConsentMethod,
+    EvidenceKind,
+    Purpose,
+)
+from dialoglaw.errors import InputError
+from dialoglaw.normalize import PhoneNumber, check_email, check_phone, mask_email
+from dialoglaw.validity import german_date
+
+__all__ = [
+    "Consent",
+    "Contact",
+    "CustomerRelationship",
+    "Evidence",
+    "Fact",
+    "Message",
+    "Objection",
+    "PostalAddress",
+    "PresumedConsent",
+]
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+"""A non-empty, stripped string of at most 500 characters."""
+Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Topic = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=100)]
+"""A product category; compared case-insensitively."""
+
+
+class Fact(BaseModel):
+    """Base of all input models: frozen, no unknown fields, readable errors."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        str_strip_whitespace=False,
+        validate_default=False,
+        hide_input_in_errors=True,
+    )
+
+    def __init__(self, /, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            raise InputError.from_validation_error(exc, type(self).__name__) from None
+
+    @classmethod
+    def model_validate(
+        cls,
+        obj: Any,
+        *,
+        strict: bool | None = None,
+        from_attributes: bool | None = None,
+        context: Any | None = None,
+        **kwargs: Any,
+    ) -> Self:
+        try:
+            return super().model_validate(
+                obj, strict=strict, from_attributes=from_attributes, context=context, **kwargs
+            )
+        except ValidationError as exc:
+            raise InputError.from_validation_error(exc, cls.__name__) from None
+
+    @classmethod
+    def model_validate_json(
+        cls,
+        json_data: str | bytes | bytearray,
+        *,
+        strict: bool | None = None,
+        context: Any | None = None,
+        **kwargs: Any,
+    ) -> Self:
+        try:
+            return super().model_validate_json(json_data, strict=strict, context=context, **kwargs)
+        except ValidationError as exc:
+            raise InputError.from_validation_error(exc, cls.__name__) from None
+
+
+class Evidence(Fact):
+    """A reference to the proof of a consent (Art. 7 Abs. 1 DSGVO; § 7a Abs. 1 UWG)."""
+
+    kind: EvidenceKind
+    uri: Text | None = None
+    sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")] | None = None
+    captured_at: AwareDatetime | None = None
+
+
+class Consent(Fact):
+    """One declaration of consent to advertising, which may cover several channels
+    (BGH III ZR 196/17: one declaration may cover e-mail, phone and SMS)."""
+
+    id: Label
+    channels: tuple[Channel, ...] = Field(min_length=1)
+    granted_at: AwareDatetime
+    method: ConsentMethod
+    senders: tuple[Label, ...] = Field(
+        min_length=1, description="The companies the consent names as advertisers."
+    )
+    scope: tuple[Topic, ...] = Field(
+        default=(), description="Product categories covered; empty = all own products."
+    )
+    confirmed_at: AwareDatetime | None = None
+    confirmation_channel: Channel | None = None
+    withdrawn_at: AwareDatetime | None = None
+    used_at: tuple[AwareDatetime, ...] = Field(default=(), description="Uses of the consent.")
+    subject_age: int | None = Field(
+        default=None, ge=0, le=130, description="Age of the person when consenting."
+    )
+    parental_authorisation_at: AwareDatetime | None = None
+    given_by_subject: bool = True
+    tied_to: Text | None = Field(
+        default=None, description="What the consent was made a condition of (Art. 7(4) GDPR)."
+    )
+    evidence: tuple[Evidence, ...] = ()
+
+    @field_validator("channels")
+    @classmethod
+    def _unique_channels(cls, value: tuple[Channel, ...]) -> tuple[Channel, ...]:
+        if len(set(value)) != len(value):
+            raise ValueError("lists a channel twice")
+        return value
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> Self:
+        if (self.confirmed_at is None) != (self.confirmation_channel is None):
+            raise ValueError("'confirmed_at' and 'confirmation_channel' must be given together")
+        if self.confirmed_at is not None and self.confirmed_at < self.granted_at:
+            raise ValueError("'confirmed_at' is earlier than 'granted_at'")
+        if self.withdrawn_at is not None and self.withdrawn_at < self.granted_at:
+            raise ValueError("'withdrawn_at' is earlier than 'granted_at'")
+        if any(use < self.granted_at for use in self.used_at):
+            raise ValueError("a use in 'used_at' is earlier than 'granted_at'")
+        return self
+
+    def with_use(self, at: datetime) -> Consent:
+        """This consent with one more use recorded at ``at`` (for § 7a UWG)."""
+        german_date(at)  # rejects a naive timestamp with a clear error
+        return self.model_copy(update={"used_at": (*self.used_at, at)})
+
+    @property
+    def last_use(self) -> datetime | None:
+        return max(self.used_at) if self.used_at else None
+
+
+class Objection(Fact):
+    """An objection to direct marketing (Art. 21 Abs. 2 DSGVO; § 7 Abs. 1 Satz 2 UWG).
+
+    ``channels=None`` objects to all direct marketing; ``sender=None`` objects to every
+    sender that uses this record.
+    """
+
+    at: AwareDatetime
+    channels: tuple[Channel, ...] | None = Field(default=None, min_length=1)
+    sender: Label | None = None
+
+    def covers(self, channel: Channel, sender: str) -> bool:
+        """Whether this objection reaches ``channel`` for ``sender``."""
+        if self.channels is not None and channel not in self.channels:
+            return False
+        return self.sender is None or self.sender.casefold() == sender.casefold()
+
+
+class CustomerRelationship(Fact):
+    """How a seller obtained the contact's electronic address (§ 7 Abs. 3 UWG)."""
+
+    obtained_through: Acquisition
+    obtained_at: AwareDatetime
+    seller: Label
+    contact_points: tuple[Channel, ...] = Field(
+        default=(Channel.EMAIL,),
+        min_length=1,
+        description="Which electronic addresses the seller obtained (email, sms, messenger).",
+    )
+    purchased_categories: tuple[Topic, ...] = ()
+    opt_out_notice_at_collection: bool | None = None
+
+    @field_validator("contact_points")
+    @classmethod
+    def _electronic_only(cls, value: tuple[Channel, ...]) -> tuple[Channel, ...]:
+        bad = [c.value for c in value if c not in ELECTRONIC_MAIL]
+        if bad:
+            raise ValueError(
+                f"may only list electronic mail channels (email, sms, messenger), not {', '.join(bad)}"
+            )
+        return value
+
+
+class PresumedConsent(Fact):
+    """The documented assessment of concrete facts from which a business's presumed
+    consent to a call is inferred (§ 7 Abs. 2 Nr. 1 UWG; BGH I ZR 88/05)."""
+
+    facts: Text = Field(description="The concrete facts showing the business's interest.")
+    assessed_by: Label
+    assessed_at: AwareDatetime
+    sender: Label = Field(description="The caller whose call the assessment covers.")
+    topic: Topic | None = Field(default=None, description="The offer assessed, if limited.")
+
+
+class PostalAddress(Fact):
+    """A postal address."""
+
+    street: Text
+    postal_code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=12)]
+    city: Text
+    country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] = "DE"
+
+
+class Contact(Fact):
+    """A person or business that might be addressed, with everything the law looks at."""
+
+    id: Label
+    audience: Audience = Audience.UNKNOWN
+    country: Annotated[
+        str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Z]{2}$")
+    ] = "DE"
+    email: str | None = None
+    phone: PhoneNumber | None = None
+    mobile: PhoneNumber | None = None
+    fax: PhoneNumber | None = None
+    messenger: Label | None = Field(default=None, description="Messenger or platform handle.")
+    postal_address: PostalAddress | None = None
+    birth_date: date | None = None
+    consents: tuple[Consent, ...] = ()
+    objections: tuple[Objection, ...] = ()
+    relationship: CustomerRelationship | None = None
+    presumed_consent: PresumedConsent | None = None
+    robinson_listed: bool = False
+    no_ads_sticker: bool = False
+
+    @field_validator("email", mode="before")
+    @classmethod
+    def _normalise_email(cls, value: Any) -> Any:
+        return None if value is None else check_email(value)
+
+    @field_validator("phone", "mobile", "fax", mode="before")
+    @classmethod
+    def _normalise_phone(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None:
+            return None
+        country = info.data.get("country", "DE") if info.data else "DE"
+        return check_phone(value, country if isinstance(country, str) else "DE")
+
+    @field_validator("consents")
+    @classmethod
+    def _unique_consent_ids(cls, value: tuple[Consent, ...]) -> tuple[Consent, ...]:
+        ids = [c.id for c in value]
+        if len(set(ids)) != len(ids):
+            raise ValueError("contains two consents with the same id")
+        return value
+
+    def __repr_args__(self) -> Any:
+        # Keep personal data out of repr(): mask e-mail, phone numbers are self-masking.
+        for name, value in super().__repr_args__():
+            if name == "email" and isinstance(value, str):
+                yield name, mask_email(value)
+            elif name in ("messenger", "birth_date", "postal_address") and value is not None:
+                yield name, "***"
+            else:
+                yield name, value
+
+
+class Message(Fact):
+    """The message to be sent: who sends it, what for, and what it contains.
+
+    Fields left ``None`` are unknown facts; where the law turns on them, the verdict says
+    ``missing_facts`` instead of guessing (fail closed).
+    """
+
+    sender: Label
+    purpose: Purpose = Purpose.ADVERTISING
+    topic: Topic | None = Field(default=None, description="Product category advertised.")
+    own_products: bool | None = Field(
+        default=None, description="Advertises the sender's own goods or services."
+    )
+    similar_to_purchases: bool | None = Field(
+        default=None,
+        description="Explicit judgement for § 7 Abs. 3 Nr. 2 UWG; None lets the Policy decide.",
+    )
+    includes_opt_out_notice: bool | None = None
+    sender_identified: bool | None = None
+    valid_opt_out_address: bool | None = None
+    editorial_content: bool = Field(
+        default=False, description="A free paper with an editorial part (BGH I ZR 158/11)."
+    )
+
+    @property
+    def is_advertising(self) -> bool:
+        """Feedback requests and mixed messages are advertising (BGH VI ZR 225/17)."""
+        return self.purpose is not Purpose.TRANSACTIONAL
