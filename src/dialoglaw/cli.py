@@ -1,0 +1,189 @@
+"""The ``dialoglaw`` command line.
+
+Sub-commands: ``explain`` (decisions for contacts from a JSON or JSON Lines file, in
+English or German), ``rules`` (the coded law: every rule, its windows and citations) and
+``schema`` (JSON Schema of the input models). Exit codes: 0 success, 1 some input rows
+were invalid, 2 usage or file errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from dialoglaw.errors import DialoglawError
+from dialoglaw.validity import BERLIN
+
+__all__ = ["main"]
+
+
+class CliError(Exception):
+    """A usage or file problem, reported without a traceback (exit code 2)."""
+
+
+def _parse_at(text: str | None) -> datetime:
+    if text is None:
+        return datetime.now(BERLIN)
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        raise CliError(f"--at must be an ISO 8601 date-time, e.g. 2026-11-23T10:00:00+01:00; got {text!r}.") from None
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=BERLIN)  # documented default zone for the command line
+    return at
+
+
+def _read_json_objects(path: Path) -> Iterator[tuple[int, Any]]:
+    """(line number, parsed object) for a JSON file (an object or a list) or JSON Lines."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CliError(f"Cannot read {path}: {exc.strerror or exc}.") from None
+    stripped = text.lstrip()
+    if stripped.startswith("["):
+        data = _loads(stripped, path, 1)
+        yield from enumerate(data, start=1)
+        return
+    if stripped.startswith("{") and path.suffix == ".json":
+        yield 1, _loads(stripped, path, 1)
+        return
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip():
+            yield number, _loads(line, path, number)
+
+
+def _loads(text: str, path: Path, line: int) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CliError(f"{path}:{line}: not valid JSON ({exc.msg}).") from None
+
+
+def _load_message(args: argparse.Namespace) -> Any:
+    from dialoglaw.facts import Message  # noqa: PLC0415 - keep --help fast
+
+    if args.message:
+        objects = list(_read_json_objects(Path(args.message)))
+        if len(objects) != 1:
+            raise CliError(f"{args.message}: expected one message object.")
+        data = dict(objects[0][1])
+    else:
+        data = {}
+    for field in ("sender", "purpose", "topic"):
+        value = getattr(args, field, None)
+        if value is not None:
+            data[field] = value
+    if "sender" not in data:
+        raise CliError("Name the sender with --sender or in the --message file.")
+    return Message.model_validate(data)
+
+
+def _cmd_explain(args: argparse.Namespace, out: TextIO) -> int:
+    from dialoglaw.engine import decide  # noqa: PLC0415
+    from dialoglaw.facts import Contact  # noqa: PLC0415
+
+    message = _load_message(args)
+    at = _parse_at(args.at)
+    failed = 0
+    shown = 0
+    for number, obj in _read_json_objects(Path(args.input)):
+        if args.id and (not isinstance(obj, dict) or obj.get("id") not in args.id):
+            continue
+        try:
+            decision = decide(Contact.model_validate(obj), message, at=at)
+        except DialoglawError as exc:
+            failed += 1
+            print(f"{args.input}:{number}: {exc}", file=out)
+            continue
+        if shown:
+            print(file=out)
+        print(decision.explain(args.lang), file=out)
+        shown += 1
+    if args.id and not shown and not failed:
+        raise CliError(f"No contact with id {', '.join(args.id)} in {args.input}.")
+    return 1 if failed else 0
+
+
+def _cmd_rules(args: argparse.Namespace, out: TextIO) -> int:
+    from dialoglaw.registry import rulebook_for  # noqa: PLC0415
+
+    book = rulebook_for(args.jurisdiction)
+    day: date | None = None
+    if args.at:
+        day = _parse_at(args.at).astimezone(BERLIN).date()
+    print(f"{book.name} ({book.jurisdiction}), ruleset {book.ruleset}, coded from {book.coverage_from}", file=out)
+    for rule in book.rules:
+        versions = [v for v in rule.versions if day is None or v.valid.contains_day(day)]
+        if not versions:
+            continue
+        channels = ",".join(sorted(c.value for c in rule.channels))
+        print(f"\n{rule.id}  [{rule.kind.value}: {rule.code}]  {channels}", file=out)
+        print(f"  {rule.title}", file=out)
+        for v in versions:
+            line = f"  {v.valid!s:<26} {v.citation.render(args.lang)}"
+            if v.question:
+                line += f"  (unsettled: {v.question})"
+            print(line, file=out)
+    return 0
+
+
+def _cmd_schema(args: argparse.Namespace, out: TextIO) -> int:
+    from dialoglaw import facts, policy  # noqa: PLC0415
+
+    models = {"contact": facts.Contact, "message": facts.Message, "policy": policy.Policy}
+    schema = models[args.model].model_json_schema()
+    print(json.dumps(schema, indent=2, ensure_ascii=False), file=out)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dialoglaw",
+        description="Check direct-marketing permissions under German law (UWG §§ 7, 7a; GDPR).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    explain = sub.add_parser("explain", help="explain decisions for contacts in a JSON/JSONL file")
+    explain.add_argument("input", help="a JSON object, a JSON list or JSON Lines of contacts")
+    explain.add_argument("--id", action="append", help="only the contact with this id (repeatable)")
+    explain.add_argument("--message", help="a JSON file describing the message")
+    explain.add_argument("--sender", help="the advertiser (overrides the message file)")
+    explain.add_argument("--purpose", choices=["advertising", "transactional", "feedback_request", "mixed"])
+    explain.add_argument("--topic", help="product category advertised")
+    explain.add_argument("--at", help="send time, ISO 8601 (default: now; no zone = Europe/Berlin)")
+    explain.add_argument("--lang", choices=["en", "de"], default="en")
+    explain.set_defaults(func=_cmd_explain)
+
+    rules = sub.add_parser("rules", help="list the coded law: rules, windows, citations")
+    rules.add_argument("--at", help="only the versions in force at this date-time")
+    rules.add_argument("--jurisdiction", default="DE")
+    rules.add_argument("--lang", choices=["en", "de"], default="de")
+    rules.set_defaults(func=_cmd_rules)
+
+    schema = sub.add_parser("schema", help="print the JSON Schema of an input model")
+    schema.add_argument("model", nargs="?", choices=["contact", "message", "policy"], default="contact")
+    schema.set_defaults(func=_cmd_schema)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    stream = out or sys.stdout
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.func(args, stream)
+    except (CliError, DialoglawError) as exc:
+        print(f"dialoglaw: error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # e.g. piped into `head`: not an error of ours
+        sys.stderr.close()
+        return 0
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
