@@ -135,7 +135,11 @@ def _cmd_rules(args: argparse.Namespace, out: TextIO) -> int:
 def _cmd_schema(args: argparse.Namespace, out: TextIO) -> int:
     from dialoglaw import facts, policy  # noqa: PLC0415
 
-    models = {"contact": facts.Contact, "message": facts.Message, "policy": policy.Policy}
+    models: dict[str, type[facts.Fact]] = {
+        "contact": facts.Contact,
+        "message": facts.Message,
+        "policy": policy.Policy,
+    }
     schema = models[args.model].model_json_schema()
     print(json.dumps(schema, indent=2, ensure_ascii=False), file=out)
     return 0

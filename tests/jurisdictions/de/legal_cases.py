@@ -47,7 +47,9 @@ CHANNEL_KEYS = frozenset(
         "retain_until",
     }
 )
-CASE_KEYS = frozenset({"name", "source", "at", "contact", "message", "policy", "expect", "error", "message_error", "channels"})
+CASE_KEYS = frozenset(
+    {"name", "source", "at", "contact", "message", "policy", "expect", "error", "message_error", "channels"}
+)
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,9 @@ def load_cases() -> list[LegalCase]:
             expect = raw.get("expect", {})
             for key, value in expect.items():
                 if key != "permitted" and isinstance(value, dict) and set(value) - CHANNEL_KEYS:
-                    raise ValueError(f"{path.name}: {raw['name']!r}: unknown keys {set(value) - CHANNEL_KEYS}")
+                    raise ValueError(
+                        f"{path.name}: {raw['name']!r}: unknown keys {set(value) - CHANNEL_KEYS}"
+                    )
             policy = raw.get("policy", defaults.get("policy"))
             cases.append(
                 LegalCase(

@@ -70,11 +70,18 @@ def _check(decision: Decision, case: LegalCase) -> None:
             have = {f.citation.de for f in (*verdict.reasons, *verdict.questions) if f.citation}
             assert set(want["citations"]) <= have, ctx
         if "questions" in want:
-            asked = sorted(f.ctx["question"] for f in (*verdict.questions, *verdict.warnings, *verdict.reasons)
-                           if f.code == "unsettled_law")
+            asked = sorted(
+                f.ctx["question"]
+                for f in (*verdict.questions, *verdict.warnings, *verdict.reasons)
+                if f.code == "unsettled_law"
+            )
             assert asked == sorted(want["questions"]), ctx
         if "conditions" in want:
-            conds = sorted(f.ctx["condition"] for f in verdict.reasons if f.code == "existing_customer_conditions_not_met")
+            conds = sorted(
+                f.ctx["condition"]
+                for f in verdict.reasons
+                if f.code == "existing_customer_conditions_not_met"
+            )
             assert conds == sorted(want["conditions"]), ctx
         if "obligations" in want:
             assert sorted(f.code for f in verdict.obligations) == sorted(want["obligations"]), ctx
