@@ -32,7 +32,8 @@ def _parse_at(text: str | None) -> datetime:
     try:
         at = datetime.fromisoformat(text)
     except ValueError:
-        raise CliError(f"--at must be an ISO 8601 date-time, e.g. 2026-11-23T10:00:00+01:00; got {text!r}.") from None
+        msg = f"--at must be an ISO 8601 date-time such as 2026-11-23T10:00:00+01:00, not {text!r}."
+        raise CliError(msg) from None
     if at.tzinfo is None:
         at = at.replace(tzinfo=BERLIN)  # documented default zone for the command line
     return at
@@ -116,7 +117,8 @@ def _cmd_rules(args: argparse.Namespace, out: TextIO) -> int:
     day: date | None = None
     if args.at:
         day = _parse_at(args.at).astimezone(BERLIN).date()
-    print(f"{book.name} ({book.jurisdiction}), ruleset {book.ruleset}, coded from {book.coverage_from}", file=out)
+    head = f"{book.name} ({book.jurisdiction}), ruleset {book.ruleset}, coded from {book.coverage_from}"
+    print(head, file=out)
     for rule in book.rules:
         versions = [v for v in rule.versions if day is None or v.valid.contains_day(day)]
         if not versions:
