@@ -50,6 +50,7 @@ from dialoglaw.facts import (
 from dialoglaw.normalize import PhoneNumber, normalize_email, normalize_phone
 from dialoglaw.policy import Policy
 from dialoglaw.registry import jurisdictions, register_jurisdiction, rulebook_for
+from dialoglaw.retention import Retention, proof_retention, retention_schedule
 from dialoglaw.validity import BERLIN, Validity
 
 try:
@@ -84,6 +85,7 @@ __all__ = [
     "PostalAddress",
     "PresumedConsent",
     "Purpose",
+    "Retention",
     "RulebookError",
     "Status",
     "UnknownJurisdictionError",
@@ -95,6 +97,8 @@ __all__ = [
     "jurisdictions",
     "normalize_email",
     "normalize_phone",
+    "proof_retention",
     "register_jurisdiction",
+    "retention_schedule",
     "rulebook_for",
 ]

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from dialoglaw.channels import Audience, Channel, Purpose
 from dialoglaw.citations import Citation, Lang
 from dialoglaw.messages import render_message
+from dialoglaw.retention import Retention
 
 __all__ = ["Decision", "Finding", "Status", "Verdict"]
 
@@ -112,6 +113,10 @@ class Decision(BaseModel):
     purpose: Purpose
     sender: str
     verdicts: tuple[Verdict, ...]
+    retention: tuple[Retention, ...] = Field(
+        default=(),
+        description="Proof retention for each consent relied on, as if sent now (the send is a use).",
+    )
 
     def __getitem__(self, channel: Channel | str) -> Verdict:
         wanted = Channel(channel)

@@ -21,6 +21,7 @@ from dialoglaw.errors import InputError, OutOfCoverageError, RulebookError
 from dialoglaw.facts import Consent, Contact, Message
 from dialoglaw.policy import Policy
 from dialoglaw.registry import rulebook_for
+from dialoglaw.retention import Retention
 from dialoglaw.rules import Case, Kind, Level, NotMet, Rule, Rulebook, RuleVersion, Unsettled
 from dialoglaw.validity import german_date
 
@@ -98,6 +99,7 @@ def decide(
     wanted = tuple(Channel) if channels is None else tuple(dict.fromkeys(map(Channel, channels)))
     verdicts = tuple(_verdict(resolved, case, channel) for channel in wanted)
     return Decision.model_construct(
+        retention=_retention(book, case, verdicts),
         contact_id=contact.id,
         at=at,
         jurisdiction=book.jurisdiction,
@@ -106,6 +108,17 @@ def decide(
         purpose=message.purpose,
         sender=message.sender,
         verdicts=verdicts,
+    )
+
+
+def _retention(book: Rulebook, case: Case, verdicts: tuple[Verdict, ...]) -> tuple[Retention, ...]:
+    """Retention of every consent relied on, as it stands if the message is sent now."""
+    if book.retention is None:
+        return ()
+    relied = dict.fromkeys(v.consent_id for v in verdicts if v.consent_id is not None)
+    by_id = {c.id: c for c in case.contact.consents}
+    return tuple(
+        book.retention.proof(by_id[cid].with_use(case.at), case.contact, case.policy) for cid in relied
     )
 
 

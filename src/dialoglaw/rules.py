@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from dialoglaw.channels import Audience, Channel
 from dialoglaw.citations import Citation
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from dialoglaw.decision import Finding
     from dialoglaw.facts import Consent, Contact, Message
     from dialoglaw.policy import Policy
+    from dialoglaw.retention import Retention
 
 __all__ = [
     "Case",
@@ -31,6 +32,7 @@ __all__ = [
     "Level",
     "NotMet",
     "Question",
+    "RetentionRules",
     "Rule",
     "RuleVersion",
     "Rulebook",
@@ -189,6 +191,14 @@ class Question:
     authorities: tuple[Citation, ...] = ()
 
 
+class RetentionRules(Protocol):
+    """How a jurisdiction computes retention requirements (see :mod:`dialoglaw.retention`)."""
+
+    def proof(self, consent: Consent, contact: Contact, policy: Policy) -> Retention: ...
+
+    def suppression(self, contact: Contact) -> tuple[Retention, ...]: ...
+
+
 @dataclass(frozen=True, eq=False)
 class Rulebook:
     """All rules of one jurisdiction."""
@@ -200,6 +210,8 @@ class Rulebook:
     coverage_from: date
     rules: tuple[Rule, ...]
     questions: Mapping[str, Question]
+    retention: RetentionRules | None = None
+    """The jurisdiction's retention rules for consent proof and suppression records."""
 
     def __post_init__(self) -> None:
         ids = [r.id for r in self.rules]

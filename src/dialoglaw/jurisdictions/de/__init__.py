@@ -20,6 +20,7 @@ from dialoglaw.jurisdictions.de.citations import (
 from dialoglaw.jurisdictions.de.dates import COVERAGE_FROM
 from dialoglaw.jurisdictions.de.ddv_robinson import ROBINSON
 from dialoglaw.jurisdictions.de.questions import QUESTIONS
+from dialoglaw.jurisdictions.de.retention import GermanRetention
 from dialoglaw.jurisdictions.eu import gdpr_art4, gdpr_art6, gdpr_art7, gdpr_art8, gdpr_art21
 from dialoglaw.jurisdictions.eu.citations import PLANET49
 from dialoglaw.rules import Rulebook
@@ -56,4 +57,5 @@ RULEBOOK = Rulebook(
         gdpr_art21.inform_rule(bdsg_28.inform_versions()),
     ),
     questions=QUESTIONS,
+    retention=GermanRetention(),
 )
