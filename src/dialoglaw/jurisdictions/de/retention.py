@@ -27,7 +27,7 @@ from dialoglaw.policy import Policy
 from dialoglaw.retention import Retention
 from dialoglaw.validity import german_date
 
-__all__ = ["GermanRetention", "OLD_CONSENT_QUESTION"]
+__all__ = ["OLD_CONSENT_QUESTION", "GermanRetention"]
 
 OLD_CONSENT_QUESTION = "de.uwg.7a.old_consent"
 _OWIG_31 = Citation.statute(Act.OWIG, 31, 2, number=1)
@@ -127,18 +127,18 @@ class GermanRetention:
                     explanation=explanation,
                 )
             )
-        for consent in contact.consents:
-            if consent.withdrawn_at is not None:
-                out.append(
-                    Retention(
-                        record="suppression_record",
-                        record_id=f"withdrawal:{consent.id}",
-                        statutory=False,
-                        basis="accountability",
-                        retain_until=None,
-                        citation=art(7, 3),
-                        authorities=(art(17, 3, letter="b"),),
-                        explanation=explanation,
-                    )
-                )
+        out.extend(
+            Retention(
+                record="suppression_record",
+                record_id=f"withdrawal:{consent.id}",
+                statutory=False,
+                basis="accountability",
+                retain_until=None,
+                citation=art(7, 3),
+                authorities=(art(17, 3, letter="b"),),
+                explanation=explanation,
+            )
+            for consent in contact.consents
+            if consent.withdrawn_at is not None
+        )
         return tuple(out)
