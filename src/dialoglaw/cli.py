@@ -110,6 +110,99 @@ def _cmd_explain(args: argparse.Namespace, out: TextIO) -> int:
     return 1 if failed else 0
 
 
+def _load_policy(path: str | None) -> Any:
+    if path is None:
+        return None
+    from dialoglaw.policy import Policy  # noqa: PLC0415
+
+    objects = list(_read_json_objects(Path(path)))
+    if len(objects) != 1:
+        raise CliError(f"{path}: expected one policy object.")
+    return Policy.model_validate(objects[0][1])
+
+
+def _progress(total_hint: int | None, enabled: bool) -> Any:
+    """A rich progress bar when rich is installed and output is a terminal, else None."""
+    if not enabled or not sys.stderr.isatty():
+        return None
+    try:
+        from rich.progress import Progress  # noqa: PLC0415 - optional dependency
+    except ImportError:
+        return None
+    return Progress(transient=True)
+
+
+def _cmd_check(args: argparse.Namespace, out: TextIO) -> int:
+    from dialoglaw.batch import decide_many  # noqa: PLC0415
+    from dialoglaw.channels import Channel  # noqa: PLC0415
+    from dialoglaw.io import read_contacts, write_results  # noqa: PLC0415
+    from dialoglaw.summary import Summary  # noqa: PLC0415
+
+    message = _load_message(args)
+    at = _parse_at(args.at)
+    policy = _load_policy(args.policy)
+    channels = tuple(Channel(c) for c in args.channels.split(",")) if args.channels else tuple(Channel)
+    if not Path(args.input).is_file():
+        raise CliError(f"Cannot read {args.input}: no such file.")
+    rows = read_contacts(args.input, args.input_format)
+    results = decide_many(rows, message, at=at, policy=policy, channels=channels, workers=args.workers)
+    if args.out:
+        results = write_results(results, args.out, args.format, channels)
+    summary = Summary()
+    progress = _progress(None, not args.quiet)
+    if progress is not None:
+        with progress:
+            task = progress.add_task("checking", total=None)
+            for _ in summary.track(results):
+                progress.advance(task)
+    else:
+        for _ in summary.track(results):
+            pass
+    print(
+        f"dialoglaw check: {args.input} at {at.isoformat()} for {message.sender} ({message.purpose.value})",
+        file=out,
+    )
+    print(summary.render(top=args.top), file=out)
+    if args.out:
+        print(f"decisions written to {args.out}", file=out)
+    if args.summary_json:
+        Path(args.summary_json).write_text(
+            json.dumps(summary.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8"
+        )
+    return 1 if summary.errors and args.fail_on_errors else 0
+
+
+def _cmd_retention(args: argparse.Namespace, out: TextIO) -> int:
+    from dialoglaw.batch import RowError  # noqa: PLC0415
+    from dialoglaw.facts import Contact  # noqa: PLC0415
+    from dialoglaw.io import read_contacts  # noqa: PLC0415
+    from dialoglaw.retention import retention_schedule  # noqa: PLC0415
+
+    try:
+        on = date.fromisoformat(args.on) if args.on else datetime.now(BERLIN).date()
+    except ValueError:
+        raise CliError(f"--on must be a date YYYY-MM-DD, not {args.on!r}.") from None
+    contacts: list[Contact] = []
+    failed = 0
+    for number, item in enumerate(read_contacts(args.input, args.input_format), start=1):
+        try:
+            if isinstance(item, RowError):
+                raise CliError(item.message)
+            contacts.append(Contact.model_validate(item))
+        except (CliError, DialoglawError) as exc:
+            failed += 1
+            print(f"row {number}: {exc}", file=sys.stderr)
+    schedule = retention_schedule(contacts, on=on)
+    counts: dict[str, int] = {}
+    for row in schedule:
+        counts[row.action] = counts.get(row.action, 0) + 1
+        if not args.deletable_only or row.action == "may_delete":
+            until = row.retain_until.isoformat() if row.retain_until else "while held/relied on"
+            print(f"{row.contact_id}\t{row.record_id}\t{row.action}\t{until}\t{row.citation}", file=out)
+    print(f"records: {len(schedule)}  " + "  ".join(f"{k}: {v}" for k, v in sorted(counts.items())), file=out)
+    return 1 if failed and args.fail_on_errors else 0
+
+
 def _cmd_rules(args: argparse.Namespace, out: TextIO) -> int:
     from dialoglaw.registry import rulebook_for  # noqa: PLC0415
 
@@ -164,6 +257,42 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--at", help="send time, ISO 8601 (default: now; no zone = Europe/Berlin)")
     explain.add_argument("--lang", choices=["en", "de"], default="en")
     explain.set_defaults(func=_cmd_explain)
+
+    check = sub.add_parser("check", help="check a campaign list (JSONL, CSV, Parquet) before a send")
+    check.add_argument("input", help="contacts: .jsonl (nested model), .csv or .parquet (flat layout)")
+    check.add_argument("--message", help="a JSON file describing the message")
+    check.add_argument("--sender", help="the advertiser (overrides the message file)")
+    check.add_argument("--purpose", choices=["advertising", "transactional", "feedback_request", "mixed"])
+    check.add_argument("--topic", help="product category advertised")
+    check.add_argument("--at", help="send time, ISO 8601 (default: now; no zone = Europe/Berlin)")
+    check.add_argument("--channels", help="comma-separated channels to decide (default: all eight)")
+    check.add_argument("--policy", help="a JSON file with the organisation's Policy")
+    check.add_argument("--out", help="write one decision row per contact to this file")
+    check.add_argument(
+        "--format", choices=["jsonl", "csv", "parquet"], help="output format (default: by suffix)"
+    )
+    check.add_argument(
+        "--input-format", choices=["jsonl", "csv", "parquet"], help="input format (default: by suffix)"
+    )
+    check.add_argument("--workers", type=int, default=1, help="worker processes (output order is kept)")
+    check.add_argument("--top", type=int, default=10, help="how many top reasons to list")
+    check.add_argument("--summary-json", help="also write the summary as JSON to this file")
+    check.add_argument("--quiet", action="store_true", help="no progress bar")
+    check.add_argument(
+        "--fail-on-errors",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="exit 1 when rows failed validation (default: yes)",
+    )
+    check.set_defaults(func=_cmd_check)
+
+    retention = sub.add_parser("retention", help="which consent proofs to keep, until when, on a day")
+    retention.add_argument("input", help="contacts: .jsonl, .csv or .parquet")
+    retention.add_argument("--on", help="the day, YYYY-MM-DD (default: today in Germany)")
+    retention.add_argument("--input-format", choices=["jsonl", "csv", "parquet"])
+    retention.add_argument("--deletable-only", action="store_true", help="list only what may be deleted")
+    retention.add_argument("--fail-on-errors", action=argparse.BooleanOptionalAction, default=True)
+    retention.set_defaults(func=_cmd_retention)
 
     rules = sub.add_parser("rules", help="list the coded law: rules, windows, citations")
     rules.add_argument("--at", help="only the versions in force at this date-time")

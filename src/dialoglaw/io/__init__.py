@@ -1,0 +1,23 @@
+"""Readers and writers: JSON Lines (nested model), CSV and Parquet (flat layout).
+
+Readers yield, per input row, either a dict in the nested model or a
+:class:`~dialoglaw.batch.RowError` for a row that could not be parsed — never skipping a
+row. Writers take :class:`~dialoglaw.batch.BatchResult` objects and write one row per
+contact. Parquet needs the ``parquet`` extra (pyarrow).
+"""
+
+from __future__ import annotations
+
+from dialoglaw.io.files import FORMATS, read_contacts, result_record, write_results
+from dialoglaw.io.flat import FLAT_CHANNELS, flat_columns, flat_to_nested, nested_to_flat
+
+__all__ = [
+    "FLAT_CHANNELS",
+    "FORMATS",
+    "flat_columns",
+    "flat_to_nested",
+    "nested_to_flat",
+    "read_contacts",
+    "result_record",
+    "write_results",
+]

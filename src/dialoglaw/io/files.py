@@ -1,0 +1,226 @@
+"""File readers and writers for campaign lists and their decisions."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import IO, Any, Literal
+
+from dialoglaw.batch import BatchResult, RowError
+from dialoglaw.channels import Channel
+from dialoglaw.errors import DialoglawError, InputError
+from dialoglaw.io.flat import flat_to_nested
+
+__all__ = [
+    "FORMATS",
+    "Format",
+    "detect_format",
+    "read_contacts",
+    "result_columns",
+    "result_record",
+    "write_results",
+]
+
+Format = Literal["jsonl", "csv", "parquet"]
+FORMATS: tuple[Format, ...] = ("jsonl", "csv", "parquet")
+_SUFFIXES: Mapping[str, Format] = {
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+    ".csv": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
+
+
+def detect_format(path: str | Path, given: str | None = None) -> Format:
+    """The file format from ``given`` or the file suffix."""
+    if given is not None:
+        if given not in FORMATS:
+            raise InputError.single("file", "format", f"must be one of {', '.join(FORMATS)}")
+        return given
+    suffix = Path(path).suffix.lower()
+    if suffix not in _SUFFIXES:
+        msg = f"has an unknown suffix {suffix or '(none)'}; use .jsonl, .csv or .parquet, or name the format"
+        raise InputError.single("file", str(path), msg)
+    return _SUFFIXES[suffix]
+
+
+def read_contacts(path: str | Path, format: str | None = None) -> Iterator[dict[str, Any] | RowError]:
+    """One item per input row: a dict in the nested model, or a :class:`RowError`.
+
+    JSON Lines hold the nested model (one contact per line); CSV and Parquet the flat
+    layout (:mod:`dialoglaw.io.flat`). Blank JSONL lines are skipped (they are not rows).
+    """
+    fmt = detect_format(path, format)
+    if fmt == "jsonl":
+        return _read_jsonl(Path(path))
+    if fmt == "csv":
+        return _read_csv(Path(path))
+    return _read_parquet(Path(path))
+
+
+def _open(path: Path) -> IO[str]:
+    try:
+        return path.open(encoding="utf-8-sig", newline="")
+    except OSError as exc:
+        raise InputError.single("file", str(path), f"cannot be read ({exc.strerror or exc})") from None
+
+
+def _read_jsonl(path: Path) -> Iterator[dict[str, Any] | RowError]:
+    with _open(path) as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                value = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield RowError("invalid_json", "", f"Line {number} is not valid JSON: {exc.msg}.")
+                continue
+            if not isinstance(value, dict):
+                yield RowError("invalid_input", "", f"Line {number} is not a JSON object.")
+                continue
+            yield value
+
+
+def _flat(row: Mapping[str, Any]) -> dict[str, Any] | RowError:
+    try:
+        return flat_to_nested(row)
+    except InputError as exc:
+        return RowError(exc.code, exc.field, str(exc))
+    except DialoglawError as exc:  # pragma: no cover - defensive
+        return RowError(exc.code, "", str(exc))
+
+
+def _read_csv(path: Path) -> Iterator[dict[str, Any] | RowError]:
+    with _open(path) as handle:
+        reader = csv.DictReader(handle)
+        if reader.fieldnames is None:
+            return
+        for row in reader:
+            if None in row:
+                yield RowError(
+                    "invalid_input", "", f"CSV line {reader.line_num} has more cells than the header."
+                )
+                continue
+            if any(v is None for v in row.values()):
+                yield RowError(
+                    "invalid_input", "", f"CSV line {reader.line_num} has fewer cells than the header."
+                )
+                continue
+            yield _flat(row)
+
+
+def _read_parquet(path: Path) -> Iterator[dict[str, Any] | RowError]:
+    pq = _pyarrow_parquet()
+    try:
+        handle = pq.ParquetFile(path)
+    except (OSError, ValueError) as exc:
+        raise InputError.single("file", str(path), f"cannot be read as Parquet ({exc})") from None
+    for batch in handle.iter_batches(batch_size=8192):
+        for row in batch.to_pylist():
+            yield _flat(row)
+
+
+def _pyarrow_parquet() -> Any:
+    try:
+        import pyarrow.parquet as pq  # noqa: PLC0415 - optional dependency
+    except ImportError:
+        raise InputError.single(
+            "file", "format", "parquet needs pyarrow: pip install 'dialoglaw[parquet]'"
+        ) from None
+    return pq
+
+
+def result_columns(channels: Iterable[Channel] = tuple(Channel)) -> list[str]:
+    """Columns of the decision output: one row per contact."""
+    cols = ["row", "contact_id", "error_code", "error_field", "error_message"]
+    for ch in channels:
+        cols += [f"{ch.value}_status", f"{ch.value}_ground", f"{ch.value}_reasons", f"{ch.value}_citation"]
+    return cols
+
+
+def result_record(result: BatchResult, channels: Iterable[Channel] = tuple(Channel)) -> dict[str, Any]:
+    """One flat output row; a row with an error has status ``error`` on every channel."""
+    rec: dict[str, Any] = {
+        "row": result.row,
+        "contact_id": result.contact_id,
+        "error_code": result.error.code if result.error else None,
+        "error_field": result.error.field if result.error else None,
+        "error_message": result.error.message if result.error else None,
+    }
+    decision = result.decision
+    for ch in channels:
+        c = ch.value
+        if decision is None:
+            rec.update(
+                {f"{c}_status": "error", f"{c}_ground": None, f"{c}_reasons": None, f"{c}_citation": None}
+            )
+            continue
+        try:
+            verdict = decision[ch]
+        except KeyError:
+            rec.update(
+                {f"{c}_status": None, f"{c}_ground": None, f"{c}_reasons": None, f"{c}_citation": None}
+            )
+            continue
+        findings = [verdict.ground] if verdict.ground else [*verdict.reasons, *verdict.questions]
+        first = next((f for f in findings if f.citation is not None), None)
+        rec[f"{c}_status"] = verdict.status.value
+        rec[f"{c}_ground"] = verdict.ground.code if verdict.ground else None
+        reasons = [f.code for f in verdict.reasons] + [
+            f"unsettled_law:{f.ctx['question']}" for f in verdict.questions
+        ]
+        rec[f"{c}_reasons"] = ";".join(dict.fromkeys(reasons)) or None
+        rec[f"{c}_citation"] = first.citation.de if first and first.citation else None
+    return rec
+
+
+def write_results(
+    results: Iterable[BatchResult],
+    path: str | Path,
+    format: str | None = None,
+    channels: Iterable[Channel] = tuple(Channel),
+) -> Iterator[BatchResult]:
+    """Write each result as it passes and yield it on (so a summary can be built in the
+    same pass, in constant memory)."""
+    fmt = detect_format(path, format)
+    wanted = tuple(channels)
+    cols = result_columns(wanted)
+    target = Path(path)
+    if fmt == "parquet":
+        yield from _write_parquet(results, target, cols, wanted)
+        return
+    with target.open("w", encoding="utf-8", newline="") as handle:
+        if fmt == "csv":
+            writer = csv.DictWriter(handle, fieldnames=cols)
+            writer.writeheader()
+            for result in results:
+                writer.writerow(result_record(result, wanted))
+                yield result
+        else:
+            for result in results:
+                handle.write(json.dumps(result_record(result, wanted), ensure_ascii=False) + "\n")
+                yield result
+
+
+def _write_parquet(
+    results: Iterable[BatchResult], path: Path, cols: list[str], channels: tuple[Channel, ...]
+) -> Iterator[BatchResult]:
+    _pyarrow_parquet()
+    import pyarrow as pa  # noqa: PLC0415
+    import pyarrow.parquet as pq  # noqa: PLC0415
+
+    schema = pa.schema([(c, pa.int64() if c == "row" else pa.string()) for c in cols])
+    with pq.ParquetWriter(path, schema) as writer:
+        buffer: list[dict[str, Any]] = []
+        for result in results:
+            buffer.append(result_record(result, channels))
+            yield result
+            if len(buffer) >= 8192:
+                writer.write_table(pa.Table.from_pylist(buffer, schema=schema))
+                buffer.clear()
+        if buffer:
+            writer.write_table(pa.Table.from_pylist(buffer, schema=schema))

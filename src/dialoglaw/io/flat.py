@@ -1,0 +1,330 @@
+"""The flat column layout: one row per contact, consent columns per channel.
+
+| column | meaning |
+|---|---|
+| ``id``, ``audience``, ``country`` | as in :class:`~dialoglaw.Contact` |
+| ``email``, ``phone``, ``mobile``, ``fax``, ``messenger`` | contact points |
+| ``street``, ``postal_code``, ``city`` | postal address (all three, or none) |
+| ``birth_date`` | date of birth |
+| ``robinson_listed``, ``no_ads_sticker`` | flags (true/false, 1/0, yes/no, ja/nein) |
+| ``<ch>_consent_at`` | consent for channel ``<ch>`` granted at (phone, automated_call, fax, email, sms, messenger) |
+| ``<ch>_consent_method`` | :class:`~dialoglaw.ConsentMethod` value |
+| ``<ch>_consent_senders`` | advertisers named, separated by ``;`` |
+| ``<ch>_consent_scope`` | product categories, ``;``-separated (empty: all own products) |
+| ``<ch>_consent_id`` | consent id (default ``<id>:<ch>``) |
+| ``<ch>_confirmed_at``, ``<ch>_confirmation_channel`` | confirmation (channel defaults to ``<ch>``) |
+| ``<ch>_withdrawn_at``, ``<ch>_last_used_at`` | withdrawal, last use |
+| ``<ch>_subject_age``, ``<ch>_tied_to`` | age when consenting, what the consent was tied to |
+| ``objection_at``, ``objection_channels``, ``objection_sender`` | one objection (channels ``;``-separated, empty = all) |
+| ``customer_obtained_through``, ``customer_obtained_at``, ``customer_seller``, ``customer_categories``, ``customer_contact_points``, ``customer_opt_out_notice`` | § 7 Abs. 3 UWG facts |
+| ``presumed_facts``, ``presumed_assessed_by``, ``presumed_assessed_at``, ``presumed_sender``, ``presumed_topic`` | B2B presumed-consent facts |
+
+Dates are ISO 8601 (``2023-02-01T10:00:00+01:00``) or German ``TT.MM.JJJJ`` (with an
+optional ``HH:MM``); a value without a zone is read in Europe/Berlin. Empty cells are
+missing values. Unknown columns are an error, so that a typo never silently drops a fact.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+from dateutil import parser as dateparser
+
+from dialoglaw.channels import CONSENT_CHANNELS, Channel
+from dialoglaw.errors import InputError, Problem
+from dialoglaw.validity import BERLIN
+
+__all__ = ["FLAT_CHANNELS", "flat_columns", "flat_to_nested", "nested_to_flat", "parse_datetime"]
+
+FLAT_CHANNELS: tuple[Channel, ...] = tuple(c for c in Channel if c in CONSENT_CHANNELS)
+
+_CONSENT_FIELDS = (
+    "consent_at",
+    "consent_method",
+    "consent_senders",
+    "consent_scope",
+    "consent_id",
+    "confirmed_at",
+    "confirmation_channel",
+    "withdrawn_at",
+    "last_used_at",
+    "subject_age",
+    "tied_to",
+)
+_BASE = (
+    "id",
+    "audience",
+    "country",
+    "email",
+    "phone",
+    "mobile",
+    "fax",
+    "messenger",
+    "street",
+    "postal_code",
+    "city",
+    "birth_date",
+    "robinson_listed",
+    "no_ads_sticker",
+)
+_OBJECTION = ("objection_at", "objection_channels", "objection_sender")
+_CUSTOMER = (
+    "customer_obtained_through",
+    "customer_obtained_at",
+    "customer_seller",
+    "customer_categories",
+    "customer_contact_points",
+    "customer_opt_out_notice",
+)
+_PRESUMED = (
+    "presumed_facts",
+    "presumed_assessed_by",
+    "presumed_assessed_at",
+    "presumed_sender",
+    "presumed_topic",
+)
+
+
+def flat_columns() -> tuple[str, ...]:
+    """Every column of the flat layout, in order."""
+    per_channel = tuple(f"{c.value}_{f}" for c in FLAT_CHANNELS for f in _CONSENT_FIELDS)
+    return (*_BASE, *per_channel, *_OBJECTION, *_CUSTOMER, *_PRESUMED)
+
+
+_KNOWN = frozenset(flat_columns())
+_GERMAN_DATE = re.compile(r"^\d{1,2}\.\d{1,2}\.\d{4}")
+_TRUE = frozenset({"true", "1", "yes", "ja", "y", "j", "wahr"})
+_FALSE = frozenset({"false", "0", "no", "nein", "n", "falsch"})
+
+
+def parse_datetime(value: Any, column: str) -> datetime:
+    """ISO 8601 first (fast, exact); German ``TT.MM.JJJJ [HH:MM]`` via dateutil with
+    ``dayfirst``; no zone → Europe/Berlin. ISO text never goes to dateutil, whose
+    ``dayfirst`` would read ``2023-02-01`` as 2 January."""
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, date):
+        parsed = datetime(value.year, value.month, value.day)  # noqa: DTZ001 - zone set below
+    else:
+        text = str(value).strip()
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError:
+            if not _GERMAN_DATE.match(text):
+                raise _cell(column, "must be an ISO 8601 date-time or a German date TT.MM.JJJJ") from None
+            try:
+                parsed = dateparser.parse(text, dayfirst=True)
+            except (ValueError, OverflowError):
+                raise _cell(column, "is not a valid date") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=BERLIN)
+    return parsed
+
+
+def _cell(column: str, message: str) -> InputError:
+    return InputError("row", [Problem(column, message, "value_error")])
+
+
+def _bool(value: Any, column: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise _cell(column, "must be true or false")
+
+
+def _list(value: Any) -> list[str]:
+    if isinstance(value, list | tuple):
+        return [str(v).strip() for v in value if str(v).strip()]
+    return [part.strip() for part in str(value).split(";") if part.strip()]
+
+
+def _clean(row: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in row.items():
+        if value is None:
+            continue
+        if isinstance(value, float) and value != value:  # NaN from pandas/pyarrow  # noqa: PLR0124
+            continue
+        if isinstance(value, str) and not value.strip():
+            continue
+        out[key] = value
+    return out
+
+
+def flat_to_nested(row: Mapping[str, Any]) -> dict[str, Any]:
+    """Convert one flat row to the nested model's dict. Raises :class:`InputError`
+    naming the column for unknown columns and unreadable cells."""
+    cells = _clean(row)
+    unknown = sorted(set(row) - _KNOWN)
+    problems = [Problem(c, "is not a column of the flat layout", "extra_forbidden") for c in unknown]
+    if problems:
+        raise InputError("row", problems)
+    nested: dict[str, Any] = {}
+    for key in ("id", "audience", "country", "email", "phone", "mobile", "fax", "messenger", "birth_date"):
+        if key in cells:
+            nested[key] = str(cells[key]).strip() if key != "birth_date" else _date(cells[key], key)
+    for key in ("robinson_listed", "no_ads_sticker"):
+        if key in cells:
+            nested[key] = _bool(cells[key], key)
+    address = {k: str(cells[k]).strip() for k in ("street", "postal_code", "city") if k in cells}
+    if address:
+        nested["postal_address"] = address
+    consents = [c for ch in FLAT_CHANNELS if (c := _consent(cells, ch, nested.get("id")))]
+    if consents:
+        nested["consents"] = consents
+    if "objection_at" in cells:
+        objection: dict[str, Any] = {"at": parse_datetime(cells["objection_at"], "objection_at")}
+        if "objection_channels" in cells:
+            objection["channels"] = _list(cells["objection_channels"])
+        if "objection_sender" in cells:
+            objection["sender"] = str(cells["objection_sender"]).strip()
+        nested["objections"] = [objection]
+    elif "objection_channels" in cells or "objection_sender" in cells:
+        raise _cell("objection_at", "is required when objection_channels or objection_sender is given")
+    if any(k in cells for k in _CUSTOMER):
+        nested["relationship"] = _customer(cells)
+    if any(k in cells for k in _PRESUMED):
+        nested["presumed_consent"] = {
+            "facts": cells.get("presumed_facts"),
+            "assessed_by": cells.get("presumed_assessed_by"),
+            "assessed_at": _maybe_dt(cells, "presumed_assessed_at"),
+            "sender": cells.get("presumed_sender"),
+            **({"topic": cells["presumed_topic"]} if "presumed_topic" in cells else {}),
+        }
+    return nested
+
+
+def _date(value: Any, column: str) -> date:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    return parse_datetime(value, column).date()
+
+
+def _maybe_dt(cells: Mapping[str, Any], column: str) -> datetime | None:
+    return parse_datetime(cells[column], column) if column in cells else None
+
+
+def _consent(cells: Mapping[str, Any], channel: Channel, contact_id: Any) -> dict[str, Any] | None:
+    p = f"{channel.value}_"
+    present = [f for f in _CONSENT_FIELDS if p + f in cells]
+    if not present:
+        return None
+    if "consent_at" not in present:
+        raise _cell(p + "consent_at", f"is required when other {channel.value} consent columns are given")
+    consent: dict[str, Any] = {
+        "id": str(cells.get(p + "consent_id", f"{contact_id}:{channel.value}")),
+        "channels": [channel.value],
+        "granted_at": parse_datetime(cells[p + "consent_at"], p + "consent_at"),
+        "method": cells.get(p + "consent_method"),
+        "senders": _list(cells.get(p + "consent_senders", "")),
+    }
+    if p + "consent_scope" in cells:
+        consent["scope"] = _list(cells[p + "consent_scope"])
+    if p + "confirmed_at" in cells:
+        consent["confirmed_at"] = parse_datetime(cells[p + "confirmed_at"], p + "confirmed_at")
+        consent["confirmation_channel"] = str(cells.get(p + "confirmation_channel", channel.value)).strip()
+    elif p + "confirmation_channel" in cells:
+        raise _cell(p + "confirmed_at", "is required when a confirmation channel is given")
+    if p + "withdrawn_at" in cells:
+        consent["withdrawn_at"] = parse_datetime(cells[p + "withdrawn_at"], p + "withdrawn_at")
+    if p + "last_used_at" in cells:
+        consent["used_at"] = [parse_datetime(cells[p + "last_used_at"], p + "last_used_at")]
+    if p + "subject_age" in cells:
+        consent["subject_age"] = cells[p + "subject_age"]
+    if p + "tied_to" in cells:
+        consent["tied_to"] = cells[p + "tied_to"]
+    return consent
+
+
+def _customer(cells: Mapping[str, Any]) -> dict[str, Any]:
+    rel: dict[str, Any] = {
+        "obtained_through": cells.get("customer_obtained_through"),
+        "obtained_at": _maybe_dt(cells, "customer_obtained_at"),
+        "seller": cells.get("customer_seller"),
+    }
+    if "customer_categories" in cells:
+        rel["purchased_categories"] = _list(cells["customer_categories"])
+    if "customer_contact_points" in cells:
+        rel["contact_points"] = _list(cells["customer_contact_points"])
+    if "customer_opt_out_notice" in cells:
+        rel["opt_out_notice_at_collection"] = _bool(
+            cells["customer_opt_out_notice"], "customer_opt_out_notice"
+        )
+    return rel
+
+
+def nested_to_flat(contact: Mapping[str, Any]) -> dict[str, Any]:
+    """The flat row of a contact in the nested model (JSON mode dict), for contacts the
+    flat layout can hold: at most one consent per channel, each for a single channel, and
+    at most one objection. Raises :class:`InputError` otherwise."""
+    row: dict[str, Any] = {
+        k: contact.get(k) for k in _BASE if k in contact and not isinstance(contact.get(k), dict)
+    }
+    for key in ("phone", "mobile", "fax"):
+        value = contact.get(key)
+        if isinstance(value, dict):
+            row[key] = value["e164"]
+    address = contact.get("postal_address") or {}
+    for key in ("street", "postal_code", "city"):
+        if key in address:
+            row[key] = address[key]
+    for consent in contact.get("consents") or ():
+        channels = consent["channels"]
+        if len(channels) != 1:
+            raise InputError.single(
+                "row", "consents", "cannot be flattened: a consent covers several channels"
+            )
+        p = f"{channels[0]}_"
+        if p + "consent_at" in row:
+            raise InputError.single("row", "consents", f"cannot be flattened: two consents for {channels[0]}")
+        row[p + "consent_at"] = consent["granted_at"]
+        row[p + "consent_method"] = consent["method"]
+        row[p + "consent_senders"] = ";".join(consent["senders"])
+        row[p + "consent_id"] = consent["id"]
+        if consent.get("scope"):
+            row[p + "consent_scope"] = ";".join(consent["scope"])
+        if consent.get("confirmed_at"):
+            row[p + "confirmed_at"] = consent["confirmed_at"]
+            row[p + "confirmation_channel"] = consent["confirmation_channel"]
+        if consent.get("withdrawn_at"):
+            row[p + "withdrawn_at"] = consent["withdrawn_at"]
+        if consent.get("used_at"):
+            row[p + "last_used_at"] = max(consent["used_at"])
+        if consent.get("subject_age") is not None:
+            row[p + "subject_age"] = consent["subject_age"]
+        if consent.get("tied_to"):
+            row[p + "tied_to"] = consent["tied_to"]
+    objections = contact.get("objections") or ()
+    if len(objections) > 1:
+        raise InputError.single("row", "objections", "cannot be flattened: more than one objection")
+    for objection in objections:
+        row["objection_at"] = objection["at"]
+        if objection.get("channels"):
+            row["objection_channels"] = ";".join(objection["channels"])
+        if objection.get("sender"):
+            row["objection_sender"] = objection["sender"]
+    rel = contact.get("relationship")
+    if rel:
+        row["customer_obtained_through"] = rel["obtained_through"]
+        row["customer_obtained_at"] = rel["obtained_at"]
+        row["customer_seller"] = rel["seller"]
+        row["customer_categories"] = ";".join(rel.get("purchased_categories") or ())
+        row["customer_contact_points"] = ";".join(rel.get("contact_points") or ())
+        if rel.get("opt_out_notice_at_collection") is not None:
+            row["customer_opt_out_notice"] = rel["opt_out_notice_at_collection"]
+    presumed = contact.get("presumed_consent")
+    if presumed:
+        row["presumed_facts"] = presumed["facts"]
+        row["presumed_assessed_by"] = presumed["assessed_by"]
+        row["presumed_assessed_at"] = presumed["assessed_at"]
+        row["presumed_sender"] = presumed["sender"]
+        if presumed.get("topic"):
+            row["presumed_topic"] = presumed["topic"]
+    return row

@@ -1,0 +1,88 @@
+"""Counts a reviewer wants from a batch: per channel, statuses and reasons with citations."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from dialoglaw.batch import BatchResult
+from dialoglaw.channels import Channel
+from dialoglaw.decision import Status
+
+__all__ = ["Summary", "summarize"]
+
+
+class Summary:
+    """Accumulates batch results in constant memory (only counters are kept)."""
+
+    def __init__(self) -> None:
+        self.read = 0
+        self.errors = 0
+        self.error_codes: Counter[str] = Counter()
+        self.status: Counter[tuple[Channel, Status]] = Counter()
+        self.reasons: Counter[tuple[Channel, str, str]] = Counter()
+        self.channels: dict[Channel, None] = {}
+
+    def add(self, result: BatchResult) -> None:
+        self.read += 1
+        if result.error is not None or result.decision is None:
+            self.errors += 1
+            self.error_codes[result.error.code if result.error else "unknown"] += 1
+            return
+        for verdict in result.decision.verdicts:
+            self.channels.setdefault(verdict.channel)
+            self.status[verdict.channel, verdict.status] += 1
+            if verdict.status is Status.PERMITTED:
+                continue
+            for f in (*verdict.reasons, *verdict.questions):
+                code = f.code if f.code != "unsettled_law" else f"unsettled_law:{f.ctx.get('question')}"
+                self.reasons[verdict.channel, code, f.citation.de if f.citation else ""] += 1
+
+    def track(self, results: Iterable[BatchResult]) -> Iterator[BatchResult]:
+        """Pass results through while counting them."""
+        for result in results:
+            self.add(result)
+            yield result
+
+    def permitted(self, channel: Channel) -> int:
+        return self.status[channel, Status.PERMITTED]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "read": self.read,
+            "errors": self.errors,
+            "error_codes": dict(self.error_codes),
+            "channels": {ch.value: {s.value: self.status[ch, s] for s in Status} for ch in self.channels},
+            "top_reasons": [
+                {"channel": ch.value, "code": code, "citation": cite, "count": n}
+                for (ch, code, cite), n in self.reasons.most_common()
+            ],
+        }
+
+    def render(self, top: int = 10) -> str:
+        lines = [f"contacts read: {self.read}    rows with errors: {self.errors}"]
+        if self.error_codes:
+            lines.append("  errors: " + ", ".join(f"{c} {n}" for c, n in self.error_codes.most_common()))
+        lines.append(f"{'channel':<16}{'permitted':>10}{'suppressed':>12}{'review':>8}")
+        lines.extend(
+            f"{ch.value:<16}{self.status[ch, Status.PERMITTED]:>10}"
+            f"{self.status[ch, Status.SUPPRESSED]:>12}{self.status[ch, Status.REVIEW]:>8}"
+            for ch in self.channels
+        )
+        if self.reasons:
+            lines.append(f"top {top} suppression and review reasons:")
+            for (ch, code, cite), n in self.reasons.most_common(top):
+                lines.append(f"  {n:>8}  {ch.value:<15} {code:<40} {cite}")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.render()
+
+
+def summarize(results: Iterable[BatchResult]) -> Summary:
+    """Count ``results`` (consumes the iterable)."""
+    summary = Summary()
+    for result in results:
+        summary.add(result)
+    return summary
