@@ -11,7 +11,7 @@ import html
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -20,7 +20,22 @@ from dialoglaw.citations import Citation, Lang
 from dialoglaw.messages import render_message
 from dialoglaw.retention import Retention
 
-__all__ = ["Decision", "Finding", "Status", "Verdict"]
+__all__ = ["Decision", "Finding", "Status", "Verdict", "build"]
+
+M = TypeVar("M", bound=BaseModel)
+_set = object.__setattr__
+
+
+def build(cls: type[M], values: dict[str, Any]) -> M:
+    """Construct a trusted output model without validation, as ``model_construct`` does
+    but several times faster. ``values`` must hold every field of ``cls``; the engine is
+    the only caller, and a test checks the result equals ``model_construct``'s."""
+    obj = cls.__new__(cls)
+    _set(obj, "__dict__", values)
+    _set(obj, "__pydantic_fields_set__", set(values))
+    _set(obj, "__pydantic_extra__", None)
+    _set(obj, "__pydantic_private__", None)
+    return obj
 
 
 class Status(StrEnum):

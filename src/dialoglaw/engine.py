@@ -10,13 +10,14 @@ The engine knows no law itself; it never imports a jurisdiction.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
 from dialoglaw.channels import Audience, Channel, ConsentMethod, UnsettledChoice
 from dialoglaw.citations import Citation
-from dialoglaw.decision import Decision, Finding, Status, Verdict
+from dialoglaw.decision import Decision, Finding, Status, Verdict, build
 from dialoglaw.errors import InputError, OutOfCoverageError, RulebookError
 from dialoglaw.facts import Consent, Contact, Message
 from dialoglaw.policy import Policy
@@ -51,13 +52,33 @@ def make_finding(
     citation: Citation | None = None,
 ) -> Finding:
     """A finding citing ``citation`` or else ``version``'s citation (trusted internal
-    construction, no re-validation)."""
-    return Finding.model_construct(
-        code=code,
-        rule_id=rule_id,
-        citation=citation if citation is not None or version is None else version.citation,
-        authorities=() if version is None else version.authorities,
-        ctx=dict(ctx) if ctx else {},
+    construction, no re-validation). Findings without context are shared, not rebuilt."""
+    if not ctx and citation is None:
+        return _shared_finding(code, rule_id, version)
+    return build(
+        Finding,
+        {
+            "code": code,
+            "rule_id": rule_id,
+            "citation": citation if citation is not None or version is None else version.citation,
+            "authorities": () if version is None else version.authorities,
+            "ctx": dict(ctx) if ctx else {},
+        },
+    )
+
+
+@lru_cache(maxsize=4096)
+def _shared_finding(code: str, rule_id: str, version: RuleVersion | None) -> Finding:
+    # Findings are immutable, so one object per (code, rule, version) serves every decision.
+    return build(
+        Finding,
+        {
+            "code": code,
+            "rule_id": rule_id,
+            "citation": None if version is None else version.citation,
+            "authorities": () if version is None else version.authorities,
+            "ctx": {},
+        },
     )
 
 
@@ -95,19 +116,21 @@ def decide(
         raise OutOfCoverageError(msg)
     audience = policy.unknown_audience if contact.audience is Audience.UNKNOWN else contact.audience
     case = Case(contact, message, at, day, audience, policy)
-    resolved = _resolve(book, day)
     wanted = tuple(Channel) if channels is None else tuple(dict.fromkeys(map(Channel, channels)))
-    verdicts = tuple(_verdict(resolved, case, channel) for channel in wanted)
-    return Decision.model_construct(
-        retention=_retention(book, case, verdicts),
-        contact_id=contact.id,
-        at=at,
-        jurisdiction=book.jurisdiction,
-        ruleset=book.ruleset,
-        audience=audience,
-        purpose=message.purpose,
-        sender=message.sender,
-        verdicts=verdicts,
+    verdicts = tuple(_verdict(_plan(book, day, channel, audience), case, channel) for channel in wanted)
+    return build(
+        Decision,
+        {
+            "contact_id": contact.id,
+            "at": at,
+            "jurisdiction": book.jurisdiction,
+            "ruleset": book.ruleset,
+            "audience": audience,
+            "purpose": message.purpose,
+            "sender": message.sender,
+            "verdicts": verdicts,
+            "retention": _retention(book, case, verdicts),
+        },
     )
 
 
@@ -132,24 +155,53 @@ def _check_policy(book: Rulebook, policy: Policy) -> None:
         )
 
 
-Resolved = Mapping[Kind, tuple[tuple[Rule, RuleVersion], ...]]
+Pairs = tuple[tuple[Rule, RuleVersion], ...]
 
 
-@lru_cache(maxsize=4096)
-def _resolve(book: Rulebook, day: date) -> Resolved:
-    """The rule versions in force on ``day``, by kind (cached: law changes at midnight)."""
-    out: dict[Kind, list[tuple[Rule, RuleVersion]]] = {k: [] for k in Kind}
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """The rule versions that can matter for one channel and audience on one day."""
+
+    requirement: tuple[Rule, RuleVersion]
+    bars: Pairs
+    warnings: Pairs
+    grounds: Pairs
+    """Advertising grounds admitted by the requirement's level, strongest first."""
+    neutral_grounds: Pairs
+    """Grounds for messages that are not advertising."""
+    conditions: Pairs
+    consent_warnings: Pairs
+    obligations: Pairs
+
+
+@lru_cache(maxsize=65536)
+def _plan(book: Rulebook, day: date, channel: Channel, audience: Audience) -> _Plan:
+    """Which rules apply (cached: the law changes only at German midnight)."""
+    by_kind: dict[Kind, list[tuple[Rule, RuleVersion]]] = {k: [] for k in Kind}
     for rule, version in book.in_force(day):
-        out[rule.kind].append((rule, version))
-    return {k: tuple(v) for k, v in out.items()}
-
-
-def _requirement(resolved: Resolved, channel: Channel, audience: Audience) -> tuple[Rule, RuleVersion]:
-    found = [(r, v) for r, v in resolved[Kind.REQUIREMENT] if r.applies(channel, audience)]
-    if len(found) != 1:
-        msg = f"Expected one requirement for {channel.value}/{audience.value}, found {len(found)}."
+        if rule.applies(channel, audience):
+            by_kind[rule.kind].append((rule, version))
+    requirements = by_kind[Kind.REQUIREMENT]
+    if len(requirements) != 1:
+        msg = f"Expected one requirement for {channel.value}/{audience.value}, found {len(requirements)}."
         raise RulebookError(msg)
-    return found[0]
+    level = requirements[0][1].level
+    grounds = [(r, v) for r, v in by_kind[Kind.GROUND] if r.advertising_only and level in r.levels]
+    grounds.sort(key=lambda rv: rv[0].code != "express_consent")  # consent first: the strongest ground
+    return _Plan(
+        requirement=requirements[0],
+        bars=tuple(by_kind[Kind.BAR]),
+        warnings=tuple((r, v) for r, v in by_kind[Kind.WARNING] if r.consent_test is None),
+        grounds=tuple(grounds),
+        neutral_grounds=tuple((r, v) for r, v in by_kind[Kind.GROUND] if not r.advertising_only),
+        conditions=tuple(by_kind[Kind.CONSENT_CONDITION]),
+        consent_warnings=tuple((r, v) for r, v in by_kind[Kind.WARNING] if r.consent_test is not None),
+        obligations=tuple((r, v) for r, v in by_kind[Kind.OBLIGATION] if r.obligation_test is not None),
+    )
+
+
+def _verdict_of(**values: Any) -> Verdict:
+    return build(Verdict, values)
 
 
 class _Acc:
@@ -166,32 +218,29 @@ class _Acc:
         self.warnings: list[Finding] = []
 
 
-def _verdict(resolved: Resolved, case: Case, channel: Channel) -> Verdict:
+def _verdict(plan: _Plan, case: Case, channel: Channel) -> Verdict:
     advertising = case.message.is_advertising
     acc = _Acc()
     bars = _contact_point_bars(case.contact, channel)
-    for rule, version in resolved[Kind.BAR]:
-        if rule.applies(channel, case.audience) and (advertising or not rule.advertising_only):
+    for rule, version in plan.bars:
+        if advertising or not rule.advertising_only:
             result = rule.test(case, channel, version)
             if result is not None:
                 bars.append(make_finding(rule.code, rule.id, version, result))
-    for rule, version in resolved[Kind.WARNING]:
-        if rule.consent_test is None and rule.applies(channel, case.audience):
-            result = rule.test(case, channel, version)
-            if result is not None:
-                acc.warnings.append(make_finding(rule.code, rule.id, version, result))
+    for rule, version in plan.warnings:
+        result = rule.test(case, channel, version)
+        if result is not None:
+            acc.warnings.append(make_finding(rule.code, rule.id, version, result))
 
     if advertising:
-        req_rule, req = _requirement(resolved, channel, case.audience)
-        assert req.level is not None  # noqa: S101 - checked when the rule is built
-        for rule, version in resolved[Kind.GROUND]:
-            if rule.advertising_only and rule.applies(channel, case.audience) and req.level in rule.levels:
-                if rule.code == "express_consent":
-                    _consent_ground(resolved, case, channel, rule, version, req_rule, req, acc)
-                else:
-                    _apply(case, rule, version, rule.test(case, channel, version), acc)
-            if acc.ground is not None and acc.ground.code == "express_consent":
-                break  # the strongest ground; no need to look further
+        req_rule, req = plan.requirement
+        for rule, version in plan.grounds:
+            if rule.code == "express_consent":
+                _consent_ground(plan, case, channel, rule, version, req_rule, req, acc)
+                if acc.ground is not None:
+                    break  # the strongest ground; no need to look further
+            else:
+                _apply(case, rule, version, rule.test(case, channel, version), acc)
         # No ground: the requirement itself is the first reason (unless already given).
         deny = req.deny
         if (
@@ -202,14 +251,13 @@ def _verdict(resolved: Resolved, case: Case, channel: Channel) -> Verdict:
         ):
             acc.ground_reasons.insert(0, make_finding(deny, req_rule.id, req))
     else:
-        for rule, version in resolved[Kind.GROUND]:
-            if not rule.advertising_only and rule.applies(channel, case.audience):
-                _apply(case, rule, version, rule.test(case, channel, version), acc)
+        for rule, version in plan.neutral_grounds:
+            _apply(case, rule, version, rule.test(case, channel, version), acc)
 
     if bars:
         status = Status.SUPPRESSED
         reasons = _dedupe([*bars, *([] if acc.ground else acc.ground_reasons)])
-        return Verdict.model_construct(
+        return _verdict_of(
             channel=channel,
             status=status,
             ground=None,
@@ -221,16 +269,12 @@ def _verdict(resolved: Resolved, case: Case, channel: Channel) -> Verdict:
         )
     if acc.ground is not None:
         obligations = []
-        for rule, version in resolved[Kind.OBLIGATION]:
-            if (
-                rule.obligation_test is not None
-                and rule.applies(channel, case.audience)
-                and (advertising or not rule.advertising_only)
-            ):
+        for rule, version in plan.obligations:
+            if rule.obligation_test is not None and (advertising or not rule.advertising_only):
                 result = rule.obligation_test(case, channel, version, acc.ground)
                 if result is not None:
                     obligations.append(make_finding(rule.code, rule.id, version, result))
-        return Verdict.model_construct(
+        return _verdict_of(
             channel=channel,
             status=Status.PERMITTED,
             ground=acc.ground,
@@ -241,7 +285,7 @@ def _verdict(resolved: Resolved, case: Case, channel: Channel) -> Verdict:
             consent_id=acc.consent_id,
         )
     status = Status.REVIEW if acc.pending else Status.SUPPRESSED
-    return Verdict.model_construct(
+    return _verdict_of(
         channel=channel,
         status=status,
         ground=None,
@@ -295,7 +339,7 @@ def _unsettled(
 
 
 def _consent_ground(
-    resolved: Resolved,
+    plan: _Plan,
     case: Case,
     channel: Channel,
     rule: Rule,
@@ -305,12 +349,8 @@ def _consent_ground(
     acc: _Acc,
 ) -> None:
     """Whether some consent on file is a valid ground for ``channel``."""
-    conditions = [(r, v) for r, v in resolved[Kind.CONSENT_CONDITION] if r.applies(channel, case.audience)]
-    consent_warning_rules = [
-        (r, v)
-        for r, v in resolved[Kind.WARNING]
-        if r.consent_test is not None and r.applies(channel, case.audience)
-    ]
+    conditions = plan.conditions
+    consent_warning_rules = plan.consent_warnings
     candidates = sorted(
         (c for c in case.contact.consents if channel in c.channels),
         key=lambda c: c.granted_at,
@@ -370,12 +410,15 @@ def _consent_finding(rule: Rule, version: RuleVersion, req: RuleVersion, consent
     """The consent ground cites the provision that demands the consent on this channel at
     this time (e.g. § 7 Abs. 2 Nr. 1 UWG), with the ground rule's own citation (Art. 6
     Abs. 1 lit. a DSGVO) as authority."""
-    return Finding.model_construct(
-        code=rule.code,
-        rule_id=rule.id,
-        citation=req.citation,
-        authorities=(version.citation, *version.authorities),
-        ctx={"consent_id": consent.id},
+    return build(
+        Finding,
+        {
+            "code": rule.code,
+            "rule_id": rule.id,
+            "citation": req.citation,
+            "authorities": (version.citation, *version.authorities),
+            "ctx": {"consent_id": consent.id},
+        },
     )
 
 

@@ -70,7 +70,16 @@ class InputError(DialoglawError):
 
     @classmethod
     def from_validation_error(cls, error: ValidationError, model: str) -> InputError:
-        return cls(model, [_problem(e) for e in error.errors(include_url=False)])
+        problems = [_problem(e) for e in error.errors(include_url=False)]
+        # A list whose only entry is invalid is also reported as "too short" by pydantic;
+        # the entry's own problem is the real one.
+        nested = {p.field for p in problems}
+        problems = [
+            p
+            for p in problems
+            if not (p.type == "too_short" and any(f.startswith(p.field + "[") for f in nested))
+        ]
+        return cls(model, problems)
 
 
 class OutOfCoverageError(DialoglawError):

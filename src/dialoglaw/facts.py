@@ -72,6 +72,10 @@ class Fact(BaseModel):
         except ValidationError as exc:
             raise InputError.from_validation_error(exc, type(self).__name__) from None
 
+    # Tell pydantic this __init__ only wraps errors: nested models are then validated by
+    # pydantic-core directly, and their errors surface once, with the full field path.
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
+
     @classmethod
     def model_validate(
         cls,

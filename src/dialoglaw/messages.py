@@ -86,8 +86,8 @@ CODES: Mapping[str, tuple[str, str]] = {
         "Die Einwilligung {consent_id} deckt die beworbenen Produkte ({topic}) nicht ab.",
     ),
     "consent_by_minor": (
-        "Consent {consent_id} was given online at age {age} without parental authorisation.",
-        "Die Einwilligung {consent_id} wurde online im Alter von {age} Jahren ohne Zustimmung der Eltern erteilt.",
+        "Consent {consent_id} was given at age {age} without parental authorisation.",
+        "Die Einwilligung {consent_id} wurde im Alter von {age} Jahren ohne Zustimmung der Eltern erteilt.",
     ),
     "consent_not_by_subject": (
         "Consent {consent_id} was not given by the person contacted.",

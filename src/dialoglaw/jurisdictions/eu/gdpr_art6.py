@@ -40,6 +40,10 @@ def _other_purpose(
     topic = case.message.topic
     if consent.scope and topic is not None and topic not in consent.scope:
         return {"consent_id": consent.id, "topic": topic}
+    # An unrestricted consent covers the named senders' own products only; offers of
+    # other companies passed on by the sender are not covered (BGH I ZR 169/10).
+    if not consent.scope and case.message.own_products is False:
+        return {"consent_id": consent.id, "topic": "products of other companies"}
     return None
 
 
@@ -50,6 +54,8 @@ def _topic_missing(
     # without it the consent does not count (fail closed).
     if consent.scope and case.message.topic is None:
         return {"consent_id": consent.id, "facts": ["message.topic"]}
+    if not consent.scope and case.message.own_products is None:
+        return {"consent_id": consent.id, "facts": ["message.own_products"]}
     return None
 
 

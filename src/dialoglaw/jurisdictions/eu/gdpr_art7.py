@@ -16,6 +16,7 @@ from dialoglaw.channels import CONSENT_CHANNELS, Channel, ConsentMethod
 from dialoglaw.citations import Citation
 from dialoglaw.decision import Finding
 from dialoglaw.facts import Consent
+from dialoglaw.jurisdictions.common import withdrawals_in_force
 from dialoglaw.jurisdictions.eu import GDPR_APPLIES
 from dialoglaw.jurisdictions.eu.citations import art
 from dialoglaw.rules import Case, Kind, Rule, RuleVersion, Unsettled
@@ -41,6 +42,17 @@ def _withdrawn(
             "consent_id": consent.id,
             "withdrawn_on": german_date(consent.withdrawn_at).isoformat(),
         }
+    # Read by its objective meaning, withdrawing consent to this channel for this sender
+    # says "no more" — it also ends older consents to the same (§§ 133, 157 BGB; § 7
+    # Abs. 1 Satz 2 UWG). A consent granted after the withdrawal is a new declaration.
+    for other in withdrawals_in_force(case, channel):
+        assert other.withdrawn_at is not None  # noqa: S101 - selected for it
+        if other is not consent and other.withdrawn_at >= consent.granted_at:
+            return {
+                "consent_id": consent.id,
+                "withdrawn_on": german_date(other.withdrawn_at).isoformat(),
+                "superseded_by": other.id,
+            }
     return None
 
 

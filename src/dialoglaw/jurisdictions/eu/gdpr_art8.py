@@ -4,8 +4,9 @@ Informationsgesellschaft.
 For consent given online (an information society service) the child must be at least
 16, or a holder of parental responsibility must authorise it (Abs. 1). Germany did not
 lower the age (BDSG 2018 has no such rule). Outside online services — a signed form, a
-recorded call — the German test of "Einsichtsfähigkeit" applies, which is unsettled for
-those under 16; so is every minor's consent before the GDPR.
+recorded call — the German test of "Einsichtsfähigkeit" applies: lacking below 14,
+unsettled for 14- and 15-year-olds; the same held for every minor's consent before the
+GDPR.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ from dialoglaw.validity import Validity
 __all__ = ["AGE_OF_DIGITAL_CONSENT", "minor_rule"]
 
 AGE_OF_DIGITAL_CONSENT = 16
+AGE_OF_INSIGHT = 14
+"""Below 14 the insight needed to consent to advertising is lacking (NOTES § 2: only
+14–15-year-olds are uncertain); below 7 a declaration is void anyway (§ 104 Nr. 1 BGB)."""
 MINOR_QUESTION = "de.consent.minor"
 
 
@@ -38,7 +42,7 @@ def _minor(
     )
     if authorised:
         return None
-    if version.question is None and online_method(consent.method):
+    if age < AGE_OF_INSIGHT or (version.question is None and online_method(consent.method)):
         return {"consent_id": consent.id, "age": age}
     return Unsettled(MINOR_QUESTION, {"consent_id": consent.id, "age": age})
 
