@@ -54,7 +54,11 @@ def make_finding(
     """A finding citing ``citation`` or else ``version``'s citation (trusted internal
     construction, no re-validation). Findings without context are shared, not rebuilt."""
     if not ctx and citation is None:
-        return _shared_finding(code, rule_id, version)
+        key = (code, rule_id, id(version))
+        shared = _SHARED.get(key)
+        if shared is None:
+            shared = _SHARED[key] = _shared_finding(code, rule_id, version)
+        return shared
     return build(
         Finding,
         {
@@ -67,7 +71,10 @@ def make_finding(
     )
 
 
-@lru_cache(maxsize=4096)
+# Rule versions live as long as their rulebook, so their id is a stable key.
+_SHARED: dict[tuple[str, str, int], Finding] = {}
+
+
 def _shared_finding(code: str, rule_id: str, version: RuleVersion | None) -> Finding:
     # Findings are immutable, so one object per (code, rule, version) serves every decision.
     return build(

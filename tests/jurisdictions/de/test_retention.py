@@ -60,7 +60,7 @@ def test_a_decision_counts_the_send_as_a_use_for_section_7a() -> None:
         {"channels": ["phone"], "granted_at": "2022-01-10T10:00:00+01:00", "method": "verbal_recorded"}
     )
     contact = Contact(id="c", audience="consumer", phone="0171 1234567", consents=(consent,))
-    message = Message(sender="ACME GmbH")
+    message = Message(sender="ACME GmbH", own_products=True)
     decision = dialoglaw.decide(contact, message, at=datetime(2024, 2, 29, 9, tzinfo=BERLIN))
     verdict = decision[Channel.PHONE]
     assert verdict.permitted

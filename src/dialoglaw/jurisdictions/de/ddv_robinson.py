@@ -3,6 +3,8 @@
 Not law: there is no statutory duty to check it; it binds DDV members under their code of
 conduct (entries valid five years). The legally binding route is an objection to the
 advertiser (Art. 21 DSGVO). Honoured only where the policy says so (default: honoured).
+The list concerns advertising to people who have no relationship with the advertiser: it
+does not reach a sender the contact gave consent to for the channel, or bought from.
 """
 
 from __future__ import annotations
@@ -22,9 +24,16 @@ DDV_CODE = Citation.self_regulation("DDV-Robinsonliste (Selbstregulierung, kein 
 
 
 def _listed(case: Case, channel: Channel, version: RuleVersion) -> Mapping[str, Any] | None:
-    if case.policy.honour_robinson_list and case.contact.robinson_listed:
-        return {}
-    return None
+    if not (case.policy.honour_robinson_list and case.contact.robinson_listed):
+        return None
+    sender = case.message.sender.casefold()
+    rel = case.contact.relationship
+    if rel is not None and rel.seller.casefold() == sender:
+        return None
+    for consent in case.contact.consents:
+        if channel in consent.channels and any(s.casefold() == sender for s in consent.senders):
+            return None  # whether that consent is valid is for the consent rules to say
+    return {}
 
 
 ROBINSON = Rule(
