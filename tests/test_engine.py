@@ -42,7 +42,13 @@ MESSAGE = Message(sender="ACME GmbH", own_products=True, sender_identified=True,
 
 
 def test_build_gives_the_same_model_as_model_construct() -> None:
-    values: dict[str, Any] = {"code": "objection", "rule_id": "r", "citation": None, "authorities": (), "ctx": {"a": 1}}
+    values: dict[str, Any] = {
+        "code": "objection",
+        "rule_id": "r",
+        "citation": None,
+        "authorities": (),
+        "ctx": {"a": 1},
+    }
     fast = build(Finding, dict(values))
     slow = Finding.model_construct(**values)
     assert fast == slow

@@ -49,7 +49,7 @@ from dialoglaw.facts import (
 )
 from dialoglaw.normalize import PhoneNumber, normalize_email, normalize_phone
 from dialoglaw.policy import Policy
-from dialoglaw.registry import jurisdictions, register_jurisdiction, rulebook_for
+from dialoglaw.registry import available_jurisdictions, register_jurisdiction, rulebook_for
 from dialoglaw.retention import Retention, proof_retention, retention_schedule
 from dialoglaw.validity import BERLIN, Validity
 
@@ -93,8 +93,8 @@ __all__ = [
     "Validity",
     "Verdict",
     "__version__",
+    "available_jurisdictions",
     "decide",
-    "jurisdictions",
     "normalize_email",
     "normalize_phone",
     "proof_retention",

@@ -10,9 +10,11 @@ from __future__ import annotations
 import re
 from datetime import date
 from enum import StrEnum
-from typing import Literal, Self
+from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from dialoglaw.errors import RulebookError
 
 __all__ = ["Act", "Citation", "Court", "Lang"]
 
@@ -46,6 +48,7 @@ _ENGLISH_ACT = {Act.DSGVO: "GDPR"}
 _SECTION = re.compile(r"^[1-9][0-9]{0,3}[a-z]?$")
 _LETTER = re.compile(r"^[a-z]$")
 # "I ZR 164/09", "VIII ZR 348/06", "6 U 6/19", "4 HK O 655/21", "C-673/17", "9 W 23/13".
+_GERMAN_DATE = re.compile(r"^\d{2}\.\d{2}\.\d{4}$")
 _DOCKET = re.compile(r"^(C-\d{1,4}/\d{2}|[IVX0-9]{1,5}( [A-Za-z]{1,3}){1,2} \d{1,5}/\d{2})$")
 
 
@@ -72,6 +75,14 @@ class Citation(BaseModel):
     decided_on: date | None = None
     docket: str | None = None
     name: str | None = Field(default=None, description="Popular name of a decision or title.")
+
+    def __init__(self, /, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            raise RulebookError(_citation_error(exc)) from None
+
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
 
     @model_validator(mode="after")
     def _check_parts(self) -> Self:
@@ -109,7 +120,7 @@ class Citation(BaseModel):
         if not _DOCKET.match(self.docket):
             raise ValueError("the docket does not look like a German or CJEU docket")
         if self.court in (Court.OLG, Court.LG, Court.AG) and not self.seat:
-            raise ValueError(f"a {self.court} decision needs the court's seat")
+            raise ValueError(f"an {self.court} decision needs the court's seat")
         if self.act is not None or self.section is not None:
             raise ValueError("a decision citation cannot name a provision")
 
@@ -151,12 +162,20 @@ class Citation(BaseModel):
         name: str | None = None,
     ) -> Citation:
         """A court decision; ``decided_on`` in German form ``TT.MM.JJJJ``."""
+        if not _GERMAN_DATE.match(decided_on):
+            msg = f"Invalid citation: the decision date must be written TT.MM.JJJJ, not {decided_on!r}."
+            raise RulebookError(msg)
         day, month, year = (int(x) for x in decided_on.split("."))
+        try:
+            decided = date(year, month, day)
+        except ValueError:
+            msg = f"Invalid citation: {decided_on!r} is not a calendar date."
+            raise RulebookError(msg) from None
         return cls(
             kind="decision",
             court=court,
             seat=seat,
-            decided_on=date(year, month, day),
+            decided_on=decided,
             docket=docket,
             name=name,
         )
@@ -236,3 +255,12 @@ class Citation(BaseModel):
 
     def __str__(self) -> str:
         return self.render("de")
+
+
+def _citation_error(exc: ValidationError) -> str:
+    reasons = []
+    for err in exc.errors(include_url=False):
+        text = str(err.get("ctx", {}).get("error", err["msg"])).removeprefix("Value error, ")
+        field = ".".join(str(x) for x in err["loc"])
+        reasons.append(f"{field}: {text}" if field else text)
+    return f"Invalid citation: {'; '.join(reasons)}."

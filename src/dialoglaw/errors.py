@@ -7,6 +7,7 @@ and the problem; they never echo an e-mail address or a phone number.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -57,8 +58,14 @@ class InputError(DialoglawError):
         self.field = self.problems[0].field if self.problems else ""
         super().__init__(self._render())
 
+    def __reduce__(self) -> tuple[type[InputError], tuple[str, tuple[Problem, ...]]]:
+        # Picklable and copyable, so errors can cross process boundaries in batch runs.
+        return (type(self), (self.model, self.problems))
+
     def _render(self) -> str:
         sentences = [p.sentence() for p in self.problems]
+        if not sentences:
+            return f"Invalid {self.model}."
         if len(sentences) == 1:
             return f"Invalid {self.model}: {sentences[0]}."
         joined = "; ".join(sentences)
@@ -160,11 +167,19 @@ def _problem(err: Any) -> Problem:
         msg = str(err.get("ctx", {}).get("error", err["msg"]))
         msg = msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
     elif type_ in ("enum", "literal_error"):
-        expected = str(err.get("ctx", {}).get("expected", ""))
+        expected = _ENUM_REPR.sub(r"'\1'", str(err.get("ctx", {}).get("expected", "")))
         msg = f"must be one of {expected}" if expected else "is not an allowed value"
+    elif type_ in ("string_too_short", "too_short"):
+        minimum = err.get("ctx", {}).get("min_length", 1)
+        msg = "must not be empty" if minimum == 1 else f"is too short (at least {minimum} characters)"
+        if type_ == "too_short":
+            msg = "must not be empty" if minimum == 1 else f"needs at least {minimum} entries"
     else:
         msg = _MESSAGES.get(type_) or _lower_first(str(err["msg"]))
     return Problem(field, msg, type_)
+
+
+_ENUM_REPR = re.compile(r"<\w+\.\w+: '([^']*)'>")
 
 
 def _lower_first(text: str) -> str:

@@ -20,7 +20,6 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     field_validator,
-    model_validator,
 )
 
 from dialoglaw.channels import (
@@ -33,7 +32,7 @@ from dialoglaw.channels import (
     Purpose,
 )
 from dialoglaw.errors import InputError
-from dialoglaw.normalize import PhoneNumber, check_email, check_phone, mask_email
+from dialoglaw.normalize import ContactPointError, PhoneNumber, check_email, check_phone, mask_email
 from dialoglaw.validity import german_date
 
 __all__ = [
@@ -69,6 +68,12 @@ class Fact(BaseModel):
     def __init__(self, /, **data: Any) -> None:
         try:
             super().__init__(**data)
+        except ValidationError as exc:
+            raise InputError.from_validation_error(exc, type(self).__name__) from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        try:
+            super().__setattr__(name, value)
         except ValidationError as exc:
             raise InputError.from_validation_error(exc, type(self).__name__) from None
 
@@ -132,7 +137,7 @@ class Consent(Fact):
         default=(), description="Product categories covered; empty = all own products."
     )
     confirmed_at: AwareDatetime | None = None
-    confirmation_channel: Channel | None = None
+    confirmation_channel: Channel | None = Field(default=None, validate_default=True)
     withdrawn_at: AwareDatetime | None = None
     used_at: tuple[AwareDatetime, ...] = Field(default=(), description="Uses of the consent.")
     subject_age: int | None = Field(
@@ -152,22 +157,36 @@ class Consent(Fact):
             raise ValueError("lists a channel twice")
         return value
 
-    @model_validator(mode="after")
-    def _dates_in_order(self) -> Self:
-        if (self.confirmed_at is None) != (self.confirmation_channel is None):
-            raise ValueError("'confirmed_at' and 'confirmation_channel' must be given together")
-        if self.confirmed_at is not None and self.confirmed_at < self.granted_at:
-            raise ValueError("'confirmed_at' is earlier than 'granted_at'")
-        if self.withdrawn_at is not None and self.withdrawn_at < self.granted_at:
-            raise ValueError("'withdrawn_at' is earlier than 'granted_at'")
-        if any(use < self.granted_at for use in self.used_at):
-            raise ValueError("a use in 'used_at' is earlier than 'granted_at'")
-        return self
+    # Dates out of order are contradictions: each is reported on its own field. (Fields
+    # are validated in declaration order, so granted_at is known here when it was valid.)
+    @field_validator("confirmed_at", "withdrawn_at")
+    @classmethod
+    def _not_before_grant(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
+        granted = info.data.get("granted_at")
+        if value is not None and granted is not None and value < granted:
+            raise ValueError("is earlier than 'granted_at'")
+        return value
+
+    @field_validator("used_at")
+    @classmethod
+    def _uses_after_grant(cls, value: tuple[datetime, ...], info: ValidationInfo) -> tuple[datetime, ...]:
+        granted = info.data.get("granted_at")
+        if granted is not None and any(use < granted for use in value):
+            raise ValueError("has a use earlier than 'granted_at'")
+        return value
+
+    @field_validator("confirmation_channel")
+    @classmethod
+    def _confirmation_pair(cls, value: Channel | None, info: ValidationInfo) -> Channel | None:
+        if "confirmed_at" in info.data and (info.data["confirmed_at"] is None) != (value is None):
+            raise ValueError("must be given together with 'confirmed_at'")
+        return value
 
     def with_use(self, at: datetime) -> Consent:
-        """This consent with one more use recorded at ``at`` (for § 7a UWG)."""
+        """This consent with one more use recorded at ``at`` (for § 7a UWG), validated
+        like any consent (a naive time or a use before the grant is an InputError)."""
         german_date(at)  # rejects a naive timestamp with a clear error
-        return self.model_copy(update={"used_at": (*self.used_at, at)})
+        return type(self).model_validate({**self.__dict__, "used_at": (*self.used_at, at)})
 
     @property
     def last_use(self) -> datetime | None:
@@ -259,6 +278,11 @@ class Contact(Fact):
     robinson_listed: bool = False
     no_ads_sticker: bool = False
 
+    @field_validator("country", mode="before")
+    @classmethod
+    def _upper_country(cls, value: Any) -> Any:
+        return value.strip().upper() if isinstance(value, str) else value
+
     @field_validator("email", mode="before")
     @classmethod
     def _normalise_email(cls, value: Any) -> Any:
@@ -269,8 +293,10 @@ class Contact(Fact):
     def _normalise_phone(cls, value: Any, info: ValidationInfo) -> Any:
         if value is None:
             return None
-        country = info.data.get("country", "DE") if info.data else "DE"
-        return check_phone(value, country if isinstance(country, str) else "DE")
+        country = info.data.get("country")
+        if country is None:
+            raise ContactPointError("cannot be checked because 'country' is invalid")
+        return check_phone(value, country)
 
     @field_validator("consents")
     @classmethod

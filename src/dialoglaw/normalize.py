@@ -8,6 +8,7 @@ landline is caught. Errors name the field and the problem, never the address or 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import email_validator
@@ -74,12 +75,12 @@ def check_email(value: str) -> str:
         raise ContactPointError("must not be empty")
     if len(text) > MAX_EMAIL_LENGTH:
         raise ContactPointError(
-            f"is not a valid e-mail address: it is longer than {MAX_EMAIL_LENGTH} characters"
+            f"is not a valid e-mail address (it is longer than {MAX_EMAIL_LENGTH} characters)"
         )
     try:
         result = email_validator.validate_email(text, check_deliverability=False, allow_display_name=False)
     except email_validator.EmailNotValidError as exc:
-        raise ContactPointError(f"is not a valid e-mail address: {_safe_reason(str(exc), text)}") from None
+        raise ContactPointError(f"is not a valid e-mail address ({_safe_reason(str(exc), text)})") from None
     return str(result.normalized)
 
 
@@ -134,13 +135,18 @@ def normalize_phone(value: str, *, region: str = "DE", field: str = "phone") -> 
         raise InputError.single("phone number", field, str(exc)) from None
 
 
+_QUOTED = re.compile(r"'[^']{2,}'")
+_MIN_PIECE = 3
+
+
 def _safe_reason(reason: str, address: str) -> str:
-    """email-validator's reason, unless it quotes a part of the address."""
-    local, _, domain = address.rpartition("@")
-    for part in (local, domain, address):
-        if len(part) >= 3 and part.lower() in reason.lower():
-            return "its syntax is invalid"
-    return reason.rstrip(".")
+    """email-validator's reason, unless it could quote any part of the address."""
+    lowered = reason.lower()
+    pieces = [p for p in re.split(r"[@.+_-]", address.lower()) if len(p) >= _MIN_PIECE]
+    if _QUOTED.search(reason) or any(piece in lowered for piece in pieces):
+        return "its syntax is invalid"
+    reason = reason.rstrip(".")
+    return reason[:1].lower() + reason[1:]
 
 
 def mask_email(address: str) -> str:

@@ -8,9 +8,10 @@ honoured, and every unsettled question goes to review.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import Field, StringConstraints, field_serializer, field_validator
 
 from dialoglaw.channels import Audience, Channel, UnsettledChoice
 from dialoglaw.facts import Fact
@@ -83,7 +84,12 @@ class Policy(Fact):
     @field_validator("unsettled")
     @classmethod
     def _freeze_unsettled(cls, value: Mapping[str, UnsettledChoice]) -> Mapping[str, UnsettledChoice]:
-        return dict(sorted(value.items()))
+        # Read-only, so a validated policy cannot change behind the engine's back.
+        return MappingProxyType(dict(sorted(value.items())))
+
+    @field_serializer("unsettled")
+    def _serialise_unsettled(self, value: Mapping[str, UnsettledChoice]) -> dict[str, UnsettledChoice]:
+        return dict(value)
 
     def choice(self, question: str) -> UnsettledChoice:
         """What this policy does with the unsettled question ``question``."""

@@ -14,7 +14,7 @@ from functools import cache
 from dialoglaw.errors import UnknownJurisdictionError
 from dialoglaw.rules import Rulebook
 
-__all__ = ["jurisdictions", "register_jurisdiction", "rulebook_for"]
+__all__ = ["available_jurisdictions", "register_jurisdiction", "rulebook_for"]
 
 _MODULES: dict[str, str] = {
     "DE": "dialoglaw.jurisdictions.de",
@@ -22,14 +22,15 @@ _MODULES: dict[str, str] = {
 _CODE = re.compile(r"^[A-Z]{2}$")
 
 
-def jurisdictions() -> tuple[str, ...]:
+def available_jurisdictions() -> tuple[str, ...]:
     """The codes of all registered jurisdictions, sorted."""
     return tuple(sorted(_MODULES))
 
 
 def register_jurisdiction(code: str, module: str) -> None:
     """Register a jurisdiction package (e.g. a third-party ``AT`` rulebook)."""
-    if not _CODE.match(code):
+    code = code.strip().upper() if isinstance(code, str) else code
+    if not isinstance(code, str) or not _CODE.match(code):
         msg = f"A jurisdiction code must be two upper-case letters (ISO 3166), not {code!r}."
         raise UnknownJurisdictionError(msg)
     _MODULES[code] = module
@@ -41,7 +42,7 @@ def rulebook_for(code: str) -> Rulebook:
     """The rulebook of jurisdiction ``code``, imported on first use."""
     key = code.strip().upper() if isinstance(code, str) else code
     if key not in _MODULES:
-        known = ", ".join(jurisdictions())
+        known = ", ".join(available_jurisdictions())
         msg = f"No rules are coded for jurisdiction {key!r}; coded jurisdictions: {known}."
         raise UnknownJurisdictionError(msg)
     module = importlib.import_module(_MODULES[key])

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Literal, TypeVar
 from zoneinfo import ZoneInfo
 
-from dialoglaw.errors import InputError, OutOfCoverageError
+from dialoglaw.errors import InputError, OutOfCoverageError, RulebookError
 
 __all__ = [
     "BERLIN",
@@ -49,7 +49,7 @@ class Validity:
     def __post_init__(self) -> None:
         if self.valid_to is not None and self.valid_to <= self.valid_from:
             msg = f"A validity window must end after it starts ({self})."
-            raise ValueError(msg)
+            raise RulebookError(msg)
 
     def contains_day(self, day: date) -> bool:
         return self.valid_from <= day and (self.valid_to is None or day < self.valid_to)
@@ -90,7 +90,11 @@ class VersionIssue:
     second: Validity
 
     def __str__(self) -> str:
-        return f"{self.kind} between {self.first} and {self.second}"
+        if self.kind == "gap":
+            return f"a gap between {self.first} and {self.second}"
+        if self.kind == "overlap":
+            return f"an overlap between {self.first} and {self.second}"
+        return f"an open-ended version {self.first} before {self.second}"
 
 
 def check_versions(windows: Sequence[Validity]) -> list[VersionIssue]:

@@ -20,7 +20,7 @@ from dialoglaw.validity import Validity
 
 __all__ = ["ROBINSON"]
 
-DDV_CODE = Citation.self_regulation("DDV-Robinsonliste (Selbstregulierung, kein Gesetz)")
+DDV_CODE = Citation.self_regulation("DDV-Robinsonliste")
 
 
 def _listed(case: Case, channel: Channel, version: RuleVersion) -> Mapping[str, Any] | None:
@@ -28,10 +28,13 @@ def _listed(case: Case, channel: Channel, version: RuleVersion) -> Mapping[str, 
         return None
     sender = case.message.sender.casefold()
     rel = case.contact.relationship
-    if rel is not None and rel.seller.casefold() == sender:
+    if rel is not None and rel.seller.casefold() == sender and rel.obtained_at <= case.at:
         return None
     for consent in case.contact.consents:
-        if channel in consent.channels and any(s.casefold() == sender for s in consent.senders):
+        in_force = consent.granted_at <= case.at and (
+            consent.withdrawn_at is None or consent.withdrawn_at > case.at
+        )
+        if in_force and channel in consent.channels and any(s.casefold() == sender for s in consent.senders):
             return None  # whether that consent is valid is for the consent rules to say
     return {}
 
