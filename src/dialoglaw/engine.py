@@ -147,8 +147,15 @@ def _retention(book: Rulebook, case: Case, verdicts: tuple[Verdict, ...]) -> tup
         return ()
     relied = dict.fromkeys(v.consent_id for v in verdicts if v.consent_id is not None)
     by_id = {c.id: c for c in case.contact.consents}
+    # The consent relied on was granted before the send, so recording the send as a use
+    # needs no re-validation (Consent.with_use validates for callers).
     return tuple(
-        book.retention.proof(by_id[cid].with_use(case.at), case.contact, case.policy) for cid in relied
+        book.retention.proof(
+            by_id[cid].model_copy(update={"used_at": (*by_id[cid].used_at, case.at)}),
+            case.contact,
+            case.policy,
+        )
+        for cid in relied
     )
 
 
@@ -450,10 +457,13 @@ def _contact_point_bars(contact: Contact, channel: Channel) -> list[Finding]:
 
 
 def _dedupe(findings: Sequence[Finding]) -> tuple[Finding, ...]:
-    seen: set[tuple[str, str, str]] = set()
+    seen: set[Any] = set()
     out: list[Finding] = []
     for f in findings:
-        key = (f.code, f.rule_id, repr(sorted(f.ctx.items())))
+        try:
+            key: Any = (f.code, f.rule_id, frozenset(f.ctx.items()))
+        except TypeError:  # a list in ctx
+            key = (f.code, f.rule_id, repr(sorted(f.ctx.items())))
         if key not in seen:
             seen.add(key)
             out.append(f)

@@ -32,6 +32,16 @@ __all__ = ["OLD_CONSENT_QUESTION", "GermanRetention"]
 OLD_CONSENT_QUESTION = "de.uwg.7a.old_consent"
 _OWIG_31 = Citation.statute(Act.OWIG, 31, 2, number=1)
 _PRACTICE_AUTHORITIES = (bgb(195), bgb(199, 1), uwg(11, 1), _OWIG_31, art(17, 3, letter="e"))
+# Built once: citations are validated values.
+_7A_2 = uwg("7a", 2)
+_7A_AUTHORITIES = (uwg("7a", 1), bgb(187, 1), bgb(188, 2), bgb(188, 3), BGH_DOI)
+_ART_7_1 = art(7, 1)
+_ACCOUNTABILITY = (art(5, 2), BGH_DOI)
+_BGB_199_1 = bgb(199, 1)
+_ART_21_3 = art(21, 3)
+_ART_7_3 = art(7, 3)
+_SUPPRESSION_OBJECTION = (art(17, 3, letter="b"), art(6, 1, letter="c"))
+_SUPPRESSION_WITHDRAWAL = (art(17, 3, letter="b"),)
 
 
 class GermanRetention:
@@ -69,8 +79,8 @@ class GermanRetention:
             statutory=statutory,
             basis="statute",
             retain_until=until,
-            citation=uwg("7a", 2),
-            authorities=(uwg("7a", 1), bgb(187, 1), bgb(188, 2), bgb(188, 3), BGH_DOI),
+            citation=_7A_2,
+            authorities=_7A_AUTHORITIES,
             explanation=explanation,
             question=question,
         )
@@ -83,8 +93,8 @@ class GermanRetention:
                 statutory=False,
                 basis="accountability",
                 retain_until=None,
-                citation=art(7, 1),
-                authorities=(art(5, 2), BGH_DOI),
+                citation=_ART_7_1,
+                authorities=_ACCOUNTABILITY,
                 explanation=(
                     "No statute sets a period: keep the proof as long as the consent is relied on "
                     "(Art. 7(1) GDPR), then for the practice horizon after the last use or withdrawal."
@@ -99,7 +109,7 @@ class GermanRetention:
             statutory=False,
             basis="practice",
             retain_until=until,
-            citation=bgb(199, 1),
+            citation=_BGB_199_1,
             authorities=_PRACTICE_AUTHORITIES,
             explanation=(
                 f"Practice, not law: the consent ended on {german_date(consent.withdrawn_at).isoformat()}; "
@@ -122,8 +132,8 @@ class GermanRetention:
                     statutory=False,
                     basis="accountability",
                     retain_until=None,
-                    citation=art(21, 3),
-                    authorities=(art(17, 3, letter="b"), art(6, 1, letter="c")),
+                    citation=_ART_21_3,
+                    authorities=_SUPPRESSION_OBJECTION,
                     explanation=explanation,
                 )
             )
@@ -134,8 +144,8 @@ class GermanRetention:
                 statutory=False,
                 basis="accountability",
                 retain_until=None,
-                citation=art(7, 3),
-                authorities=(art(17, 3, letter="b"),),
+                citation=_ART_7_3,
+                authorities=_SUPPRESSION_WITHDRAWAL,
                 explanation=explanation,
             )
             for consent in contact.consents

@@ -264,6 +264,10 @@ _SEVEN_THREE_VERSIONS = (
 )
 
 
+_CONDITION_CITATIONS = {n: uwg(7, 3, number=n) for n in (1, 2, 3, 4)}
+_SEVEN_THREE = uwg(7, 3)
+
+
 def _condition(rule_id: str, number: int, name: str, **ctx: Any) -> Finding:
     # One finding per failed condition, citing its number (all four are cumulative).
     return make_finding(
@@ -271,7 +275,7 @@ def _condition(rule_id: str, number: int, name: str, **ctx: Any) -> Finding:
         rule_id,
         None,
         {"condition": name, **ctx},
-        citation=uwg(7, 3, number=number),
+        citation=_CONDITION_CITATIONS[number],
     )
 
 
@@ -320,7 +324,7 @@ def _existing_customer(rule_id: str) -> Any:
             missing.append("message.includes_opt_out_notice")
         if missing:
             failed.append(
-                make_finding("missing_facts", rule_id, None, {"facts": missing}, citation=uwg(7, 3))
+                make_finding("missing_facts", rule_id, None, {"facts": missing}, citation=_SEVEN_THREE)
             )
         if failed:
             return NotMet(tuple(failed))

@@ -1,0 +1,223 @@
+"""dialoglaw benchmarks: figures printed next to baselines measured in the same run.
+
+Run from the repository root (with the ``test`` extra, which brings pyarrow and polars)::
+
+    .venv/bin/python benchmarks/run.py                 # 10k contacts, 3 repeats
+    .venv/bin/python benchmarks/run.py --sizes 10000,100000 --repeats 5
+
+Data: synthetic contacts from ``examples/generate.py`` (fixed seed), repeated with new ids
+up to each size and written once as JSON Lines (nested model) and Parquet (flat layout).
+Every figure is the median of ``--repeats`` runs and is printed with its ratio to the
+baseline it is compared with, measured in the same process:
+
+* single decision (µs, median over 5000 calls) — baseline: pydantic validation of the same
+  contact without normalisation (``model_validate`` of a plain mirror model);
+* per-object batch (contacts/s, already-validated contacts) — baseline: the same;
+* JSONL end to end (read, validate with normalisation, decide, write JSONL) — baseline:
+  ``json.loads`` of every line;
+* Parquet end to end (flat layout in, decisions out) — baseline: a polars filter for the
+  naive "has an e-mail opt-in and no opt-out" rule over the same file.
+
+Timings are not asserted anywhere: they depend on the machine. ``docs/performance.md``
+records a run with the machine it came from.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import platform
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "examples"))
+
+import generate as example_data  # noqa: E402
+
+import dialoglaw  # noqa: E402
+from dialoglaw.batch import decide_many  # noqa: E402
+from dialoglaw.io import flat_columns, nested_to_flat, read_contacts, write_results  # noqa: E402
+
+AT = datetime(2026, 11, 23, 10, tzinfo=ZoneInfo("Europe/Berlin"))
+MESSAGE = dialoglaw.Message.model_validate(json.loads((ROOT / "examples" / "message.json").read_text()))
+
+
+class _Loose(BaseModel):
+    """Mirror of the nested contact without normalisation or checks (the baseline)."""
+
+    model_config = ConfigDict(extra="allow")
+    id: str
+    audience: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    mobile: str | None = None
+    consents: list[dict[str, Any]] = []
+    objections: list[dict[str, Any]] = []
+
+
+def _contacts(size: int, base: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    for i in range(size):
+        row = dict(base[i % len(base)])
+        row["id"] = f"{row['id']}-{i}"
+        yield row
+
+
+def _median(fn: Callable[[], float], repeats: int) -> float:
+    values = []
+    for _ in range(repeats):
+        gc.collect()
+        values.append(fn())
+    return statistics.median(values)
+
+
+def _rate(n: int, fn: Callable[[], object]) -> Callable[[], float]:
+    def run() -> float:
+        start = time.perf_counter()
+        fn()
+        return n / (time.perf_counter() - start)
+
+    return run
+
+
+def _drain(it: Iterator[Any] | Any) -> None:
+    for _ in it:
+        pass
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="10000", help="comma-separated contact counts")
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    import polars as pl  # noqa: PLC0415
+    import pyarrow as pa  # noqa: PLC0415
+    import pyarrow.parquet as pq  # noqa: PLC0415
+
+    base = example_data.generate(3000)
+    print(
+        f"dialoglaw {dialoglaw.__version__} · Python {platform.python_version()} · {platform.machine()} · "
+        f"{platform.processor() or 'cpu'} · one process"
+    )
+    rows: list[tuple[str, str, float, str, float]] = []
+
+    # Single decision vs pydantic validation without normalisation.
+    contacts = [dialoglaw.Contact.model_validate(c) for c in base[:500]]
+    raw = base[:500]
+    n = 5000
+
+    def single() -> float:
+        start = time.perf_counter()
+        for i in range(n):
+            dialoglaw.decide(contacts[i % 500], MESSAGE, at=AT)
+        return (time.perf_counter() - start) / n * 1e6
+
+    def loose() -> float:
+        start = time.perf_counter()
+        for i in range(n):
+            _Loose.model_validate(raw[i % 500])
+        return (time.perf_counter() - start) / n * 1e6
+
+    dec_us = _median(single, args.repeats)
+    base_us = _median(loose, args.repeats)
+    rows.append(
+        ("single decision (8 channels)", "µs", dec_us, "pydantic validate, no normalisation", base_us)
+    )
+
+    for size in (int(s) for s in args.sizes.split(",")):
+        with tempfile.TemporaryDirectory() as tmp:
+            jsonl = Path(tmp) / "contacts.jsonl"
+            parquet = Path(tmp) / "contacts.parquet"
+            with jsonl.open("w", encoding="utf-8") as handle:
+                for c in _contacts(size, base):
+                    handle.write(json.dumps(c, ensure_ascii=False) + "\n")
+            flat = [nested_to_flat(c) for c in _contacts(size, base)]
+            schema = pa.schema([(c, pa.string()) for c in flat_columns()])
+            table = pa.Table.from_pylist(
+                [{k: None if v is None else str(v) for k, v in r.items()} for r in flat], schema=schema
+            )
+            pq.write_table(table, parquet)
+            del flat, table
+
+            validated = [dialoglaw.Contact.model_validate(c) for c in _contacts(min(size, 20000), base)]
+            m = len(validated)
+            per_object = _median(
+                _rate(m, lambda: _drain(decide_many(validated, MESSAGE, at=AT))), args.repeats
+            )
+            rows.append(
+                (
+                    f"per-object batch, {m:,} validated",
+                    "contacts/s",
+                    per_object,
+                    "pydantic validate, no normalisation",
+                    1e6 / base_us,
+                )
+            )
+            del validated
+
+            lines = jsonl.read_text(encoding="utf-8").splitlines()
+            loads = _median(_rate(size, lambda: [json.loads(line) for line in lines]), args.repeats)
+            del lines
+            out = Path(tmp) / "out.jsonl"
+            e2e = _median(
+                _rate(
+                    size,
+                    lambda: _drain(write_results(decide_many(read_contacts(jsonl), MESSAGE, at=AT), out)),
+                ),
+                args.repeats,
+            )
+            rows.append((f"JSONL end to end, {size:,}", "contacts/s", e2e, "json.loads per line", loads))
+
+            out_pq = Path(tmp) / "out.parquet"
+            e2e_pq = _median(
+                _rate(
+                    size,
+                    lambda: _drain(
+                        write_results(decide_many(read_contacts(parquet), MESSAGE, at=AT), out_pq)
+                    ),
+                ),
+                args.repeats,
+            )
+
+            def naive() -> object:
+                return (
+                    pl.scan_parquet(parquet)
+                    .filter(
+                        pl.col("email_consent_at").is_not_null()
+                        & pl.col("email_withdrawn_at").is_null()
+                        & pl.col("objection_at").is_null()
+                    )
+                    .select(pl.len())
+                    .collect()
+                )
+
+            sql = _median(_rate(size, naive), args.repeats)
+            rows.append(
+                (f"Parquet end to end, {size:,}", "contacts/s", e2e_pq, "polars naive opt-in filter", sql)
+            )
+
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    width = max(len(r[0]) for r in rows)
+    print(f"{'measure':<{width}}  {'value':>12} {'unit':<11} {'baseline':<37} {'value':>12}  ratio")
+    for name, unit, value, base_name, base_value in rows:
+        ratio = base_value / value if unit == "µs" else value / base_value
+        print(
+            f"{name:<{width}}  {value:>12,.1f} {unit:<11} {base_name:<37} {base_value:>12,.1f}  {ratio:6.3f}×"
+        )
+    print(f"peak RSS of this process: {peak_mb:,.0f} MB")
+    print("ratio: dialoglaw relative to the baseline (1.0 = as fast; for µs, baseline time / dialoglaw time)")
+
+
+if __name__ == "__main__":
+    main()
