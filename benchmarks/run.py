@@ -50,6 +50,7 @@ import dialoglaw  # noqa: E402
 from dialoglaw.batch import decide_many  # noqa: E402
 from dialoglaw.io import flat_columns, nested_to_flat, read_contacts, write_results  # noqa: E402
 
+NO_NORM = "pydantic validate, no normalisation"
 AT = datetime(2026, 11, 23, 10, tzinfo=ZoneInfo("Europe/Berlin"))
 MESSAGE = dialoglaw.Message.model_validate(json.loads((ROOT / "examples" / "message.json").read_text()))
 
@@ -96,21 +97,74 @@ def _drain(it: Iterator[Any] | Any) -> None:
         pass
 
 
+Row = tuple[str, str, float, str, float]
+
+
+def _measure(size: int, base: list[dict[str, Any]], repeats: int, base_us: float) -> list[Row]:
+    import polars as pl  # noqa: PLC0415
+    import pyarrow as pa  # noqa: PLC0415
+    import pyarrow.parquet as pq  # noqa: PLC0415
+
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        jsonl = Path(tmp) / "contacts.jsonl"
+        parquet = Path(tmp) / "contacts.parquet"
+        out = Path(tmp) / "out.jsonl"
+        out_pq = Path(tmp) / "out.parquet"
+        with jsonl.open("w", encoding="utf-8") as handle:
+            for c in _contacts(size, base):
+                handle.write(json.dumps(c, ensure_ascii=False) + "\n")
+        schema = pa.schema([(c, pa.string()) for c in flat_columns()])
+        flat = [
+            {k: None if v is None else str(v) for k, v in nested_to_flat(c).items()}
+            for c in _contacts(size, base)
+        ]
+        pq.write_table(pa.Table.from_pylist(flat, schema=schema), parquet)
+        flat.clear()
+
+        validated = [dialoglaw.Contact.model_validate(c) for c in _contacts(min(size, 20000), base)]
+        m = len(validated)
+        per_object = _median(_rate(m, lambda: _drain(decide_many(validated, MESSAGE, at=AT))), repeats)
+        rows.append((f"per-object batch, {m:,} validated", "contacts/s", per_object, NO_NORM, 1e6 / base_us))
+        validated.clear()
+
+        lines = jsonl.read_text(encoding="utf-8").splitlines()
+        loads = _median(_rate(size, lambda: [json.loads(line) for line in lines]), repeats)
+        lines.clear()
+
+        def jsonl_run() -> None:
+            _drain(write_results(decide_many(read_contacts(jsonl), MESSAGE, at=AT), out))
+
+        e2e = _median(_rate(size, jsonl_run), repeats)
+        rows.append((f"JSONL end to end, {size:,}", "contacts/s", e2e, "json.loads per line", loads))
+
+        def parquet_run() -> None:
+            _drain(write_results(decide_many(read_contacts(parquet), MESSAGE, at=AT), out_pq))
+
+        def naive() -> object:
+            email_opt_in = pl.col("email_consent_at").is_not_null() & pl.col("email_withdrawn_at").is_null()
+            query = pl.scan_parquet(parquet).filter(email_opt_in & pl.col("objection_at").is_null())
+            return query.select(pl.len()).collect()
+
+        e2e_pq = _median(_rate(size, parquet_run), repeats)
+        sql = _median(_rate(size, naive), repeats)
+        rows.append(
+            (f"Parquet end to end, {size:,}", "contacts/s", e2e_pq, "polars naive opt-in filter", sql)
+        )
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="10000", help="comma-separated contact counts")
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    import polars as pl  # noqa: PLC0415
-    import pyarrow as pa  # noqa: PLC0415
-    import pyarrow.parquet as pq  # noqa: PLC0415
-
     base = example_data.generate(3000)
     print(
         f"dialoglaw {dialoglaw.__version__} · Python {platform.python_version()} · {platform.machine()} · "
         f"{platform.processor() or 'cpu'} · one process"
     )
-    rows: list[tuple[str, str, float, str, float]] = []
+    rows: list[Row] = []
 
     # Single decision vs pydantic validation without normalisation.
     contacts = [dialoglaw.Contact.model_validate(c) for c in base[:500]]
@@ -136,76 +190,7 @@ def main() -> None:
     )
 
     for size in (int(s) for s in args.sizes.split(",")):
-        with tempfile.TemporaryDirectory() as tmp:
-            jsonl = Path(tmp) / "contacts.jsonl"
-            parquet = Path(tmp) / "contacts.parquet"
-            with jsonl.open("w", encoding="utf-8") as handle:
-                for c in _contacts(size, base):
-                    handle.write(json.dumps(c, ensure_ascii=False) + "\n")
-            flat = [nested_to_flat(c) for c in _contacts(size, base)]
-            schema = pa.schema([(c, pa.string()) for c in flat_columns()])
-            table = pa.Table.from_pylist(
-                [{k: None if v is None else str(v) for k, v in r.items()} for r in flat], schema=schema
-            )
-            pq.write_table(table, parquet)
-            del flat, table
-
-            validated = [dialoglaw.Contact.model_validate(c) for c in _contacts(min(size, 20000), base)]
-            m = len(validated)
-            per_object = _median(
-                _rate(m, lambda: _drain(decide_many(validated, MESSAGE, at=AT))), args.repeats
-            )
-            rows.append(
-                (
-                    f"per-object batch, {m:,} validated",
-                    "contacts/s",
-                    per_object,
-                    "pydantic validate, no normalisation",
-                    1e6 / base_us,
-                )
-            )
-            del validated
-
-            lines = jsonl.read_text(encoding="utf-8").splitlines()
-            loads = _median(_rate(size, lambda: [json.loads(line) for line in lines]), args.repeats)
-            del lines
-            out = Path(tmp) / "out.jsonl"
-            e2e = _median(
-                _rate(
-                    size,
-                    lambda: _drain(write_results(decide_many(read_contacts(jsonl), MESSAGE, at=AT), out)),
-                ),
-                args.repeats,
-            )
-            rows.append((f"JSONL end to end, {size:,}", "contacts/s", e2e, "json.loads per line", loads))
-
-            out_pq = Path(tmp) / "out.parquet"
-            e2e_pq = _median(
-                _rate(
-                    size,
-                    lambda: _drain(
-                        write_results(decide_many(read_contacts(parquet), MESSAGE, at=AT), out_pq)
-                    ),
-                ),
-                args.repeats,
-            )
-
-            def naive() -> object:
-                return (
-                    pl.scan_parquet(parquet)
-                    .filter(
-                        pl.col("email_consent_at").is_not_null()
-                        & pl.col("email_withdrawn_at").is_null()
-                        & pl.col("objection_at").is_null()
-                    )
-                    .select(pl.len())
-                    .collect()
-                )
-
-            sql = _median(_rate(size, naive), args.repeats)
-            rows.append(
-                (f"Parquet end to end, {size:,}", "contacts/s", e2e_pq, "polars naive opt-in filter", sql)
-            )
+        rows.extend(_measure(size, base, args.repeats, base_us))
 
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     width = max(len(r[0]) for r in rows)
