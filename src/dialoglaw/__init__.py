@@ -48,6 +48,7 @@ from dialoglaw.facts import (
     PresumedConsent,
 )
 from dialoglaw.normalize import PhoneNumber, normalize_email, normalize_phone
+from dialoglaw.notebook import decisions_to_frame, summary_frame
 from dialoglaw.policy import Policy
 from dialoglaw.registry import available_jurisdictions, register_jurisdiction, rulebook_for
 from dialoglaw.retention import Retention, proof_retention, retention_schedule
@@ -95,10 +96,12 @@ __all__ = [
     "__version__",
     "available_jurisdictions",
     "decide",
+    "decisions_to_frame",
     "normalize_email",
     "normalize_phone",
     "proof_retention",
     "register_jurisdiction",
     "retention_schedule",
     "rulebook_for",
+    "summary_frame",
 ]

@@ -22,6 +22,7 @@ from dialoglaw.engine import decide
 from dialoglaw.errors import DialoglawError, InputError
 from dialoglaw.facts import Contact, Message
 from dialoglaw.policy import Policy
+from dialoglaw.privacy import SuppressionList
 
 __all__ = ["BatchResult", "RowError", "decide_many"]
 
@@ -33,6 +34,8 @@ class RowError:
     code: str
     field: str
     message: str
+    contact_id: str | None = None
+    """The contact's id where the reader could still read it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,14 +65,21 @@ def _one(
     policy: Policy | None,
     jurisdiction: str | None,
     channels: tuple[Channel, ...] | None,
+    suppressions: SuppressionList | None = None,
 ) -> BatchResult:
     contact_id = _guess_id(item)
     if isinstance(item, RowError):
-        return BatchResult(row, contact_id, None, item)
+        return BatchResult(row, item.contact_id, None, item)
     try:
         contact = item if isinstance(item, Contact) else Contact.model_validate(item)
         decision = decide(
-            contact, message, at=at, policy=policy, jurisdiction=jurisdiction, channels=channels
+            contact,
+            message,
+            at=at,
+            policy=policy,
+            jurisdiction=jurisdiction,
+            channels=channels,
+            suppressions=suppressions,
         )
     except DialoglawError as exc:
         return BatchResult(row, contact_id, None, _error(exc))
@@ -96,8 +106,9 @@ def _chunk(
     policy: Policy | None,
     jurisdiction: str | None,
     channels: tuple[Channel, ...] | None,
+    suppressions: SuppressionList | None = None,
 ) -> list[BatchResult]:
-    return [_one(row, item, message, at, policy, jurisdiction, channels) for row, item in rows]
+    return [_one(row, item, message, at, policy, jurisdiction, channels, suppressions) for row, item in rows]
 
 
 def decide_many(
@@ -110,12 +121,15 @@ def decide_many(
     channels: Iterable[Channel | str] | None = None,
     workers: int = 1,
     chunk_size: int = 2000,
+    suppressions: SuppressionList | None = None,
 ) -> Iterator[BatchResult]:
     """Decide every contact of ``contacts``, lazily and in order.
 
     Items may be :class:`Contact` objects, dicts in the nested model, or :class:`RowError`
     (readers yield one for a row they could not parse, so that it is reported, not
-    dropped). Memory stays bounded: at most ``workers * 2`` chunks are in flight.
+    dropped). ``suppressions`` is passed to :func:`~dialoglaw.decide` for every row (and
+    pickled to the workers, key included). Memory stays bounded: at most ``workers * 2``
+    chunks are in flight.
     """
     if not isinstance(message, Message):
         message = Message.model_validate(message)
@@ -123,13 +137,15 @@ def decide_many(
     numbered = enumerate(contacts, start=1)
     if workers <= 1:
         for row, item in numbered:
-            yield _one(row, item, message, at, policy, jurisdiction, wanted)
+            yield _one(row, item, message, at, policy, jurisdiction, wanted, suppressions)
         return
     with ProcessPoolExecutor(max_workers=workers) as pool:
         pending: list[Any] = []
         chunks = iter(lambda: list(itertools.islice(numbered, chunk_size)), [])
         for chunk in chunks:
-            pending.append(pool.submit(_chunk, chunk, message, at, policy, jurisdiction, wanted))
+            pending.append(
+                pool.submit(_chunk, chunk, message, at, policy, jurisdiction, wanted, suppressions)
+            )
             if len(pending) >= workers * 2:
                 yield from pending.pop(0).result()
         for future in pending:

@@ -132,6 +132,18 @@ def _progress(total_hint: int | None, enabled: bool) -> Any:
     return Progress(transient=True)
 
 
+def _check_coverage(at: datetime) -> None:
+    """A send time before the coded law is a usage error, not an error of every row."""
+    from dialoglaw.registry import rulebook_for  # noqa: PLC0415
+
+    book = rulebook_for("DE")
+    day = at.astimezone(BERLIN).date()
+    if day < book.coverage_from:
+        start = book.coverage_from.isoformat()
+        msg = f"--at {day.isoformat()} is before the coded law, which starts on {start}."
+        raise CliError(msg)
+
+
 def _cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     from dialoglaw.batch import decide_many  # noqa: PLC0415
     from dialoglaw.channels import Channel  # noqa: PLC0415
@@ -141,7 +153,16 @@ def _cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     message = _load_message(args)
     at = _parse_at(args.at)
     policy = _load_policy(args.policy)
-    channels = tuple(Channel(c) for c in args.channels.split(",")) if args.channels else tuple(Channel)
+    try:
+        channels = (
+            tuple(Channel(c.strip()) for c in args.channels.split(",")) if args.channels else tuple(Channel)
+        )
+    except ValueError:
+        known = ", ".join(c.value for c in Channel)
+        raise CliError(
+            f"--channels must be a comma-separated list of {known}; not {args.channels!r}."
+        ) from None
+    _check_coverage(at)
     if not Path(args.input).is_file():
         raise CliError(f"Cannot read {args.input}: no such file.")
     rows = read_contacts(args.input, args.input_format)
@@ -317,6 +338,12 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     except BrokenPipeError:  # e.g. piped into `head`: not an error of ours
         sys.stderr.close()
         return 0
+    except OSError as exc:  # e.g. --out in a missing directory, or no permission
+        print(
+            f"dialoglaw: error: Cannot use {exc.filename or 'a file'}: {exc.strerror or exc}.",
+            file=sys.stderr,
+        )
+        return 2
     return code
 
 

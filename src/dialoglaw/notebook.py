@@ -1,13 +1,15 @@
 """DataFrames of batch decisions for notebooks (pandas or polars).
 
->>> frame = decisions_to_frame(decide_many(contacts, message, at=send_time))   # doctest: +SKIP
->>> frame[frame.status == "permitted"].groupby("channel").size()             # doctest: +SKIP
->>> summary_frame(results, backend="polars")                                  # doctest: +SKIP
-
 pandas and polars are optional (``pip install 'dialoglaw[pandas]'`` or
 ``'dialoglaw[polars]'``) and imported only when a frame is built. The values are those of
 the decision files written by :func:`dialoglaw.io.write_results`: status and code slugs,
 unsettled questions as ``unsettled_law:<question id>``, German citations.
+
+Examples:
+    >>> results = list(decide_many(contacts, message, at=send_time))  # doctest: +SKIP
+    >>> frame = decisions_to_frame(results)  # doctest: +SKIP
+    >>> frame[frame.status == "permitted"].groupby("channel").size()  # doctest: +SKIP
+    >>> summary_frame(results, backend="polars")  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -77,16 +79,26 @@ def decisions_to_frame(
     Columns (:data:`DECISION_COLUMNS`): ``row`` (input row, from 1), ``contact_id``,
     ``channel``, ``status`` (``permitted``, ``suppressed``, ``review`` or ``error``),
     ``ground`` (code of the legal ground of a permitted channel), ``reasons`` (the bars
-    and unsettled questions: a list of codes, or one ``;``-joined string with
-    ``reasons="string"``; empty when there are none), ``citation`` (German citation of
-    the ground, or else of the first cited reason), ``error_code`` and ``error_message``.
+    and unsettled questions), ``citation`` (German citation of the ground, or else of the
+    first cited reason), ``error_code`` and ``error_message``.
 
     A row that could not be decided gives one row per channel with status ``error`` and
-    no ground (fail closed): per channel of ``channels`` when given, else per channel the
-    decisions in ``results`` cover (all eight when there is none).
+    no ground (fail closed).
 
-    ``results`` is consumed. ``backend`` is ``"pandas"`` (the default) or ``"polars"``;
-    an :class:`~dialoglaw.InputError` says how to install a missing one.
+    Args:
+        results: The results of :func:`~dialoglaw.batch.decide_many` (consumed).
+        backend: ``"pandas"`` (the default) or ``"polars"``.
+        channels: The channels of the error rows. By default, the channels the decisions
+            in ``results`` cover (all eight when there is none).
+        reasons: ``"list"`` for a list of codes per row (empty when there are none), or
+            ``"string"`` for one ``;``-joined string (empty when there are none).
+
+    Returns:
+        A ``pandas.DataFrame`` or a ``polars.DataFrame``.
+
+    Raises:
+        InputError: The backend is unknown or not installed (the message says what to
+            install), or ``reasons`` is neither ``"list"`` nor ``"string"``.
     """
     if reasons not in ("list", "string"):
         raise InputError.single("DataFrame export", "reasons", "must be 'list' or 'string'")
@@ -165,8 +177,17 @@ def summary_frame(results_or_summary: Summary | Iterable[BatchResult], backend: 
     - errors: ``channel`` is empty, ``status`` is ``error``, ``reason`` the error code and
       ``count`` the number of rows that could not be decided.
 
-    ``results_or_summary`` is a :class:`~dialoglaw.summary.Summary` or an iterable of
-    :class:`~dialoglaw.batch.BatchResult` (consumed).
+    Args:
+        results_or_summary: A :class:`~dialoglaw.summary.Summary`, or the results of
+            :func:`~dialoglaw.batch.decide_many` (consumed).
+        backend: ``"pandas"`` (the default) or ``"polars"``.
+
+    Returns:
+        A ``pandas.DataFrame`` or a ``polars.DataFrame``.
+
+    Raises:
+        InputError: The backend is unknown or not installed (the message says what to
+            install).
     """
     library = _library(backend)
     if isinstance(results_or_summary, Summary):

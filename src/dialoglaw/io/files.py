@@ -89,7 +89,9 @@ def _flat(row: Mapping[str, Any]) -> dict[str, Any] | RowError:
     try:
         return flat_to_nested(row)
     except InputError as exc:
-        return RowError(exc.code, exc.field, str(exc))
+        raw_id = row.get("id")
+        contact_id = str(raw_id).strip() if raw_id is not None and str(raw_id).strip() else None
+        return RowError(exc.code, exc.field, str(exc), contact_id)
     except DialoglawError as exc:  # pragma: no cover - defensive
         return RowError(exc.code, "", str(exc))
 

@@ -272,6 +272,10 @@ def nested_to_flat(contact: Mapping[str, Any]) -> dict[str, Any]:
         if isinstance(value, dict):
             row[key] = value["e164"]
     address = contact.get("postal_address") or {}
+    if address.get("country", "DE") != "DE":
+        raise InputError.single(
+            "row", "postal_address", "cannot be flattened: the flat layout holds German addresses only"
+        )
     for key in ("street", "postal_code", "city"):
         if key in address:
             row[key] = address[key]
@@ -281,6 +285,15 @@ def nested_to_flat(contact: Mapping[str, Any]) -> dict[str, Any]:
             raise InputError.single(
                 "row", "consents", "cannot be flattened: a consent covers several channels"
             )
+        # Never drop a fact silently: a lost flag could permit a channel.
+        if consent.get("given_by_subject") is False:
+            raise InputError.single(
+                "row", "consents", "cannot be flattened: a consent not given by the subject"
+            )
+        for key in ("parental_authorisation_at", "evidence"):
+            if consent.get(key):
+                msg = f"cannot be flattened: the flat layout has no column for {key}"
+                raise InputError.single("row", "consents", msg)
         p = f"{channels[0]}_"
         if p + "consent_at" in row:
             raise InputError.single("row", "consents", f"cannot be flattened: two consents for {channels[0]}")

@@ -1,0 +1,333 @@
+"""The ``dialoglaw`` command, run end to end in a subprocess as a user would run it.
+
+Exit codes: 0 success, 1 some input rows were invalid, 2 usage or file errors (with a
+one-line message on stderr, never a traceback).
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import json
+import re
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from dialoglaw import Channel, Contact, Message, decide
+from dialoglaw.batch import RowError
+from dialoglaw.cli import build_parser
+from dialoglaw.io import read_contacts
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
+CAMPAIGN_CSV = EXAMPLES / "campaign.csv"
+CAMPAIGN_JSONL = EXAMPLES / "campaign.jsonl"
+MESSAGE_FILE = EXAMPLES / "message.json"
+AT = "2026-11-23T10:00:00+01:00"
+SEND = ["--message", str(MESSAGE_FILE), "--at", AT]
+
+
+def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    """``dialoglaw ARGS`` in a fresh interpreter of this environment."""
+    return subprocess.run(
+        [sys.executable, "-m", "dialoglaw.cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=300,
+        check=False,
+    )
+
+
+def printed_counts(stdout: str) -> dict[str, tuple[int, int, int]]:
+    """The channel table of ``dialoglaw check``: channel → (permitted, suppressed, review)."""
+    table = re.compile(r"^(\w+)\s+(\d+)\s+(\d+)\s+(\d+)$")
+    counts = {}
+    for line in stdout.splitlines():
+        match = table.match(line)
+        if match and match.group(1) in {c.value for c in Channel}:
+            counts[match.group(1)] = (int(match.group(2)), int(match.group(3)), int(match.group(4)))
+    return counts
+
+
+@functools.cache
+def expected_counts(path: Path) -> dict[str, tuple[int, int, int]]:
+    """The same table computed with ``dialoglaw.decide``, contact by contact."""
+    message = Message.model_validate(json.loads(MESSAGE_FILE.read_text(encoding="utf-8")))
+    at = datetime.fromisoformat(AT)
+    statuses: Counter[tuple[str, str]] = Counter()
+    for item in read_contacts(path):
+        assert not isinstance(item, RowError), item
+        for verdict in decide(Contact.model_validate(item), message, at=at):
+            statuses[verdict.channel.value, verdict.status.value] += 1
+    return {
+        c.value: (
+            statuses[c.value, "permitted"],
+            statuses[c.value, "suppressed"],
+            statuses[c.value, "review"],
+        )
+        for c in Channel
+    }
+
+
+def write_bad_csv(path: Path) -> None:
+    path.write_text(
+        "id,audience,email\n"
+        "ok-1,consumer,ok@example.de\n"
+        "bad-1,consumer,nobody.example.de\n"
+        "ok-2,business,info@firma.example.com\n"
+        "bad-2,Verbraucher,x@example.de\n",
+        encoding="utf-8",
+    )
+
+
+# -- check ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "parquet"])
+def test_check_prints_the_permitted_counts_dialoglaw_decide_gives(tmp_path: Path, fmt: str) -> None:
+    out = tmp_path / f"decisions.{fmt}"
+    summary = tmp_path / "summary.json"
+    done = run("check", str(CAMPAIGN_CSV), *SEND, "--out", str(out), "--summary-json", str(summary))
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    assert f"dialoglaw check: {CAMPAIGN_CSV} at {AT} for ACME Kaffee GmbH (advertising)" in done.stdout
+    assert "contacts read: 3000    rows with errors: 0" in done.stdout
+    assert f"decisions written to {out}" in done.stdout
+    expected = expected_counts(CAMPAIGN_CSV)
+    assert printed_counts(done.stdout) == expected
+    # the decision file says the same, one row per contact, in input order
+    if fmt == "csv":
+        with out.open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+    elif fmt == "jsonl":
+        rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    else:
+        rows = pq.read_table(out).to_pylist()
+    assert [int(r["row"]) for r in rows] == list(range(1, 3001))
+    for channel, (permitted, _, review) in expected.items():
+        assert sum(r[f"{channel}_status"] == "permitted" for r in rows) == permitted
+        assert sum(r[f"{channel}_status"] == "review" for r in rows) == review
+    totals = json.loads(summary.read_text(encoding="utf-8"))
+    assert totals["read"] == 3000
+    assert {ch: counts["permitted"] for ch, counts in totals["channels"].items()} == {
+        ch: counts[0] for ch, counts in expected.items()
+    }
+
+
+def test_check_gives_the_same_summary_for_the_jsonl_and_the_csv_list(tmp_path: Path) -> None:
+    summaries = {}
+    outputs = {}
+    for path in (CAMPAIGN_CSV, CAMPAIGN_JSONL):
+        target = tmp_path / f"{path.suffix[1:]}.json"
+        done = run("check", str(path), *SEND, "--summary-json", str(target), "--top", "50")
+        assert done.returncode == 0, done.stderr
+        summaries[path.suffix] = json.loads(target.read_text(encoding="utf-8"))
+        outputs[path.suffix] = done.stdout.split("\n", 1)[1]  # all but the line naming the file
+    assert summaries[".csv"] == summaries[".jsonl"]
+    assert summaries[".csv"]["errors"] == 0
+    assert outputs[".csv"] == outputs[".jsonl"]
+
+
+def test_check_with_two_workers_prints_what_one_worker_prints() -> None:
+    one = run("check", str(CAMPAIGN_JSONL), *SEND)
+    two = run("check", str(CAMPAIGN_JSONL), *SEND, "--workers", "2")
+    assert one.returncode == two.returncode == 0, two.stderr
+    assert two.stdout == one.stdout
+
+
+def test_check_exits_1_when_rows_fail_and_0_with_no_fail_on_errors(tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    write_bad_csv(path)
+    out = tmp_path / "decisions.csv"
+    failed = run("check", str(path), *SEND, "--out", str(out))
+    assert failed.returncode == 1, failed.stderr
+    assert "contacts read: 4    rows with errors: 2" in failed.stdout
+    assert "errors: invalid_input 2" in failed.stdout
+    with out.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["contact_id"] for r in rows] == ["ok-1", "bad-1", "ok-2", "bad-2"]
+    assert [r["error_field"] for r in rows] == ["", "email", "", "audience"]
+    for row in rows[1::2]:  # a failed row is an error on every channel, never permitted
+        assert {row[f"{c.value}_status"] for c in Channel} == {"error"}
+    tolerated = run("check", str(path), *SEND, "--no-fail-on-errors")
+    assert tolerated.returncode == 0, tolerated.stderr
+    assert "rows with errors: 2" in tolerated.stdout
+
+
+def test_check_exits_2_with_a_clear_message_for_a_missing_input_file(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.csv"
+    done = run("check", str(missing), *SEND)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr == f"dialoglaw: error: Cannot read {missing}: no such file.\n"
+
+
+def test_check_exits_2_with_a_clear_message_for_a_bad_send_time() -> None:
+    done = run("check", str(CAMPAIGN_CSV), "--message", str(MESSAGE_FILE), "--at", "23.11.2026 10:00")
+    assert done.returncode == 2
+    assert done.stderr == (
+        "dialoglaw: error: --at must be an ISO 8601 date-time such as 2026-11-23T10:00:00+01:00, "
+        "not '23.11.2026 10:00'.\n"
+    )
+
+
+def test_check_exits_2_for_a_missing_message_file(tmp_path: Path) -> None:
+    done = run("check", str(CAMPAIGN_CSV), "--message", str(tmp_path / "nope.json"), "--at", AT)
+    assert done.returncode == 2
+    assert done.stderr.startswith("dialoglaw: error: Cannot read ")
+    assert "Traceback" not in done.stderr
+
+
+def test_check_exits_2_for_an_unknown_output_format(tmp_path: Path) -> None:
+    done = run("check", str(CAMPAIGN_CSV), *SEND, "--out", str(tmp_path / "decisions.txt"))
+    assert done.returncode == 2
+    assert "unknown suffix .txt" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_check_exits_2_with_a_clear_message_for_an_unknown_channel() -> None:
+    done = run("check", str(CAMPAIGN_CSV), *SEND, "--channels", "email,emial")
+    assert "Traceback" not in done.stderr
+    assert done.returncode == 2
+    assert done.stderr.startswith("dialoglaw: error: ")
+    assert "emial" in done.stderr
+
+
+def test_check_exits_2_with_a_clear_message_for_an_output_file_it_cannot_write(tmp_path: Path) -> None:
+    done = run("check", str(CAMPAIGN_CSV), *SEND, "--out", str(tmp_path / "no" / "such" / "dir" / "out.csv"))
+    assert "Traceback" not in done.stderr
+    assert done.returncode == 2
+    assert done.stderr.startswith("dialoglaw: error: ")
+
+
+def test_check_decides_only_the_channels_asked_for(tmp_path: Path) -> None:
+    out = tmp_path / "decisions.jsonl"
+    done = run("check", str(CAMPAIGN_CSV), *SEND, "--channels", "email,sms", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert set(printed_counts(done.stdout)) == {"email", "sms"}
+    first = json.loads(out.read_text(encoding="utf-8").splitlines()[0])
+    assert sorted(k for k in first if k.endswith("_status")) == ["email_status", "sms_status"]
+
+
+# -- explain, rules, schema, retention --------------------------------------------------------
+
+
+def test_explain_prints_one_contact_in_german() -> None:
+    done = run("explain", str(CAMPAIGN_JSONL), *SEND, "--id", "c00004", "--lang", "de")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"Entscheidung für Kontakt c00004 am {AT}")
+    assert "email: zulässig" in done.stdout
+
+
+def _rule_block(stdout: str, rule_id: str) -> str:
+    blocks = stdout.split("\n\n")
+    [block] = [b for b in blocks if b.startswith(f"{rule_id} ")]
+    return block
+
+
+def test_rules_in_2020_cite_the_consumer_call_under_its_old_number() -> None:
+    done = run("rules", "--at", "2020-01-01")
+    assert done.returncode == 0, done.stderr
+    assert "§ 7 Abs. 2 Nr. 2 UWG" in done.stdout
+    assert "§ 7 Abs. 2 Nr. 2 UWG" in _rule_block(done.stdout, "de.uwg.7.2.phone.consumer")
+    assert "§ 7 Abs. 2 Nr. 1 UWG" not in done.stdout
+
+
+def test_rules_in_2023_cite_the_consumer_call_under_its_new_number() -> None:
+    done = run("rules", "--at", "2023-01-01")
+    assert done.returncode == 0, done.stderr
+    assert "§ 7 Abs. 2 Nr. 1 UWG" in done.stdout
+    block = _rule_block(done.stdout, "de.uwg.7.2.phone.consumer")
+    assert "§ 7 Abs. 2 Nr. 1 UWG" in block
+    assert "Nr. 2" not in block
+
+
+def test_rules_without_a_date_list_every_version() -> None:
+    done = run("rules")
+    assert done.returncode == 0, done.stderr
+    block = _rule_block(done.stdout, "de.uwg.7.2.phone.consumer")
+    assert "§ 7 Abs. 2 Nr. 2 UWG" in block
+    assert "§ 7 Abs. 2 Nr. 1 UWG" in block
+
+
+def test_rules_exit_2_for_a_bad_date() -> None:
+    done = run("rules", "--at", "gestern")
+    assert done.returncode == 2
+    assert done.stderr.startswith("dialoglaw: error: --at must be an ISO 8601 date-time")
+
+
+@pytest.mark.parametrize("model", ["contact", "message", "policy"])
+def test_schema_prints_valid_json_schema(model: str) -> None:
+    done = run("schema", model)
+    assert done.returncode == 0, done.stderr
+    schema = json.loads(done.stdout)
+    assert schema["type"] == "object"
+    assert "properties" in schema
+
+
+def test_schema_defaults_to_the_contact() -> None:
+    done = run("schema")
+    assert done.returncode == 0, done.stderr
+    schema = json.loads(done.stdout)
+    assert {"id", "audience", "consents", "objections"} <= set(schema["properties"])
+
+
+def test_retention_runs_on_the_example_list() -> None:
+    done = run("retention", str(CAMPAIGN_JSONL), "--on", "2026-11-23")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    summary = lines[-1]
+    assert summary.startswith("records: ")
+    records = int(summary.split()[1])
+    assert records == len(lines) - 1 > 0
+    contacts = CAMPAIGN_JSONL.read_text(encoding="utf-8").splitlines()
+    consents = sum(len(json.loads(line).get("consents", [])) for line in contacts)
+    assert records >= consents
+    assert all(len(line.split("\t")) == 5 for line in lines[:-1])
+
+
+def test_retention_exits_2_for_a_bad_day() -> None:
+    done = run("retention", str(CAMPAIGN_JSONL), "--on", "23.11.2026")
+    assert done.returncode == 2
+    assert done.stderr == "dialoglaw: error: --on must be a date YYYY-MM-DD, not '23.11.2026'.\n"
+
+
+# -- help -------------------------------------------------------------------------------------
+
+
+def _subcommands() -> list[str]:
+    parser = build_parser()
+    [action] = [a for a in parser._actions if a.dest == "command"]
+    assert isinstance(action.choices, dict)
+    return sorted(action.choices)
+
+
+def test_the_subcommands_are_the_documented_five() -> None:
+    assert _subcommands() == ["check", "explain", "retention", "rules", "schema"]
+
+
+@pytest.mark.parametrize(
+    "command", [[], *[[c] for c in ["check", "explain", "retention", "rules", "schema"]]]
+)
+def test_help_works_for_every_subcommand(command: list[str]) -> None:
+    done = run(*command, "--help")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"usage: dialoglaw {' '.join(command)}".rstrip())
+    assert done.stderr == ""
+
+
+def test_the_console_script_is_installed_and_runs() -> None:
+    script = shutil.which("dialoglaw", path=str(Path(sys.executable).parent))
+    assert script is not None
+    done = subprocess.run([script, "--help"], capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "check" in done.stdout and "retention" in done.stdout
