@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dialoglaw.channels import Audience, Channel, ConsentMethod, UnsettledChoice
 from dialoglaw.citations import Citation
@@ -25,6 +25,9 @@ from dialoglaw.registry import rulebook_for
 from dialoglaw.retention import Retention
 from dialoglaw.rules import Case, Kind, Level, NotMet, Rule, Rulebook, RuleVersion, Unsettled
 from dialoglaw.validity import german_date
+
+if TYPE_CHECKING:
+    from dialoglaw.privacy import SuppressionList
 
 __all__ = ["decide", "make_finding"]
 
@@ -97,11 +100,14 @@ def decide(
     jurisdiction: str | None = None,
     policy: Policy | None = None,
     channels: Iterable[Channel | str] | None = None,
+    suppressions: SuppressionList | None = None,
 ) -> Decision:
     """Decide, per channel, whether ``message`` may be sent to ``contact`` at ``at``.
 
     ``jurisdiction`` defaults to the contact's country. ``channels`` limits the verdicts to
-    some channels (all eight by default). Raises :class:`~dialoglaw.InputError` for bad
+    some channels (all eight by default). ``suppressions`` is the sender's suppression list
+    (keyed hashes of people who objected): a matching contact is suppressed on the listed
+    channels as after an objection. Raises :class:`~dialoglaw.InputError` for bad
     input, :class:`~dialoglaw.OutOfCoverageError` for a send time before the coded law and
     :class:`~dialoglaw.UnknownJurisdictionError` for a country without rules.
     """
@@ -122,7 +128,8 @@ def decide(
         )
         raise OutOfCoverageError(msg)
     audience = policy.unknown_audience if contact.audience is Audience.UNKNOWN else contact.audience
-    case = Case(contact, message, at, day, audience, policy)
+    suppressed = frozenset() if suppressions is None else suppressions.matches(contact)
+    case = Case(contact, message, at, day, audience, policy, suppressed)
     wanted = tuple(Channel) if channels is None else tuple(dict.fromkeys(map(Channel, channels)))
     verdicts = tuple(_verdict(_plan(book, day, channel, audience), case, channel) for channel in wanted)
     return build(

@@ -99,6 +99,9 @@ class Case:
     audience: Audience
     """The effective audience (an unknown audience resolved by the policy)."""
     policy: Policy
+    suppressed: frozenset[Channel] = frozenset()
+    """Channels the caller's suppression list bars for this contact (keyed hashes of its
+    contact points; see :class:`dialoglaw.privacy.SuppressionList`)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ from dialoglaw.jurisdictions.de.dates import COVERAGE_FROM
 from dialoglaw.jurisdictions.de.ddv_robinson import ROBINSON
 from dialoglaw.jurisdictions.de.questions import QUESTIONS
 from dialoglaw.jurisdictions.de.retention import GermanRetention
+from dialoglaw.jurisdictions.de.suppression_list import SUPPRESSION_LIST
 from dialoglaw.jurisdictions.eu import gdpr_art4, gdpr_art6, gdpr_art7, gdpr_art8, gdpr_art21
 from dialoglaw.jurisdictions.eu.citations import PLANET49
 from dialoglaw.rules import Rulebook
@@ -54,6 +55,7 @@ RULEBOOK = Rulebook(
         gdpr_art7.proof_obligation_rule(uwg_7a.statutory_applies, BGH_DOI),
         gdpr_art8.minor_rule(bdsg_28.uwg_versions_with_question("de.consent.minor")),
         gdpr_art21.objection_rule(bdsg_28.objection_versions(), uwg(7, 1)),
+        SUPPRESSION_LIST,
         gdpr_art21.inform_rule(bdsg_28.inform_versions()),
     ),
     questions=QUESTIONS,
