@@ -1,8 +1,10 @@
 """The ``dialoglaw`` command line.
 
-Sub-commands: ``explain`` (decisions for contacts from a JSON or JSON Lines file, in
-English or German), ``rules`` (the coded law: every rule, its windows and citations) and
-``schema`` (JSON Schema of the input models). Exit codes: 0 success, 1 some input rows
+Sub-commands: ``check`` (a campaign file against a message at a send time, with a
+summary of permitted counts and top reasons), ``explain`` (decisions for contacts from a
+JSON or JSON Lines file, in English or German), ``retention`` (which consent proofs to
+keep, until when, on a day), ``rules`` (the coded law: every rule, its windows and
+citations) and ``schema`` (JSON Schema of the input models). Exit codes: 0 success, 1 some input rows
 were invalid, 2 usage or file errors.
 """
 

@@ -39,6 +39,8 @@ def build(cls: type[M], values: dict[str, Any]) -> M:
 
 
 class Status(StrEnum):
+    """The outcome for one channel: permitted, suppressed or review."""
+
     PERMITTED = "permitted"
     SUPPRESSED = "suppressed"
     REVIEW = "review"

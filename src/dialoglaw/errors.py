@@ -107,8 +107,13 @@ class RulebookError(DialoglawError):
     code: ClassVar[str] = "invalid_rulebook"
 
 
+_PERSONAL = re.compile(r"@|\d{5}")
+
+
 def format_loc(loc: Iterable[int | str]) -> str:
-    """Render a pydantic location tuple as ``consents[0].granted_at``."""
+    """Render a pydantic location tuple as ``consents[0].granted_at``. A key that looks
+    like an e-mail address or a phone number (an unknown field named by the data) is
+    masked, so personal data never reaches an error message."""
     out = ""
     for part in loc:
         if isinstance(part, int):
@@ -116,7 +121,8 @@ def format_loc(loc: Iterable[int | str]) -> str:
         elif part.startswith(("function-", "tagged-union", "union[")):
             continue
         else:
-            out += f".{part}" if out else part
+            name = "<masked>" if _PERSONAL.search(part) else part
+            out += f".{name}" if out else name
     return out
 
 

@@ -34,7 +34,7 @@ from typing import Any
 from dateutil import parser as dateparser
 
 from dialoglaw.channels import CONSENT_CHANNELS, Channel
-from dialoglaw.errors import InputError, Problem
+from dialoglaw.errors import InputError, Problem, format_loc
 from dialoglaw.validity import BERLIN
 
 __all__ = ["FLAT_CHANNELS", "flat_columns", "flat_to_nested", "nested_to_flat", "parse_datetime"]
@@ -163,7 +163,9 @@ def flat_to_nested(row: Mapping[str, Any]) -> dict[str, Any]:
     naming the column for unknown columns and unreadable cells."""
     cells = _clean(row)
     unknown = sorted(set(row) - _KNOWN)
-    problems = [Problem(c, "is not a column of the flat layout", "extra_forbidden") for c in unknown]
+    problems = [
+        Problem(format_loc((c,)), "is not a column of the flat layout", "extra_forbidden") for c in unknown
+    ]
     if problems:
         raise InputError("row", problems)
     nested: dict[str, Any] = {}

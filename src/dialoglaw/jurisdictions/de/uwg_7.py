@@ -260,7 +260,12 @@ _SEVEN_THREE_VERSIONS = (
         uwg(7, 3),
         authorities=(ART_6_1_F, RECITAL_47, BGH_FEEDBACK),
     ),
-    RuleVersion(NEW, uwg(7, 3), authorities=(ART_6_1_F, RECITAL_47, BGH_FEEDBACK)),
+    RuleVersion(
+        NEW,
+        uwg(7, 3),
+        authorities=(ART_6_1_F, RECITAL_47, BGH_FEEDBACK),
+        note='Renumbering: "Abweichend von Absatz 2 Nummer 2" (until 27.05.2022: "Nummer 3").',
+    ),
 )
 
 
@@ -336,7 +341,7 @@ def _existing_customer(rule_id: str) -> Any:
 def _seven_three(channel: Channel, question: str | None) -> Rule:
     rule_id = f"de.uwg.7.3.{channel.value}"
     versions = tuple(
-        RuleVersion(v.valid, v.citation, authorities=v.authorities, question=question)
+        RuleVersion(v.valid, v.citation, authorities=v.authorities, question=question, note=v.note)
         for v in _SEVEN_THREE_VERSIONS
     )
     return Rule(
