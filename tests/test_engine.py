@@ -142,3 +142,16 @@ def test_plain_dicts_are_accepted_and_validated() -> None:
 def test_the_retention_of_relied_on_consents_is_part_of_the_decision() -> None:
     decision = dialoglaw.decide(_contact(), MESSAGE, at=AT)
     assert [(r.record_id, r.statutory, r.retain_until) for r in decision.retention] == [("k-1", False, None)]
+
+
+def test_an_unknown_channel_name_is_an_input_error() -> None:
+    with pytest.raises(dialoglaw.InputError) as info:
+        dialoglaw.decide(_contact(), MESSAGE, at=AT, channels=["mail"])
+    assert info.value.field == "channels"
+
+
+def test_a_policy_may_be_given_as_a_dict() -> None:
+    decision = dialoglaw.decide(_contact(), MESSAGE, at=AT, policy={"require_confirmed_opt_in": []})  # type: ignore[arg-type]
+    assert Channel.EMAIL in decision.permitted
+    with pytest.raises(dialoglaw.InputError):
+        dialoglaw.decide(_contact(), MESSAGE, at=AT, policy={"honour_robinson": True})  # type: ignore[arg-type]

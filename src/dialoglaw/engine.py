@@ -118,7 +118,10 @@ def decide(
     if not isinstance(at, datetime):
         raise InputError.single("send time", "at", "must be a timezone-aware datetime")
     day = german_date(at)
-    policy = DEFAULT_POLICY if policy is None else policy
+    if policy is None:
+        policy = DEFAULT_POLICY
+    elif not isinstance(policy, Policy):
+        policy = Policy.model_validate(policy)
     book = rulebook_for(jurisdiction or contact.country)
     _check_policy(book, policy)
     if day < book.coverage_from:
@@ -130,7 +133,7 @@ def decide(
     audience = policy.unknown_audience if contact.audience is Audience.UNKNOWN else contact.audience
     suppressed = frozenset() if suppressions is None else suppressions.matches(contact)
     case = Case(contact, message, at, day, audience, policy, suppressed)
-    wanted = tuple(Channel) if channels is None else tuple(dict.fromkeys(map(Channel, channels)))
+    wanted = tuple(Channel) if channels is None else _channels(channels)
     verdicts = tuple(_verdict(_plan(book, day, channel, audience), case, channel) for channel in wanted)
     return build(
         Decision,
@@ -164,6 +167,14 @@ def _retention(book: Rulebook, case: Case, verdicts: tuple[Verdict, ...]) -> tup
         )
         for cid in relied
     )
+
+
+def _channels(channels: Iterable[Channel | str]) -> tuple[Channel, ...]:
+    try:
+        return tuple(dict.fromkeys(Channel(c) for c in channels))
+    except ValueError:
+        known = ", ".join(f"'{c.value}'" for c in Channel)
+        raise InputError.single("decision request", "channels", f"must list only {known}") from None
 
 
 def _check_policy(book: Rulebook, policy: Policy) -> None:
