@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
+from dialoglaw.audit import AuditRecord, audit_record, verify
 from dialoglaw.channels import (
     Acquisition,
     Audience,
@@ -50,6 +51,7 @@ from dialoglaw.facts import (
 from dialoglaw.normalize import PhoneNumber, normalize_email, normalize_phone
 from dialoglaw.notebook import decisions_to_frame, summary_frame
 from dialoglaw.policy import Policy
+from dialoglaw.privacy import SuppressionList, reveal_personal_data
 from dialoglaw.registry import available_jurisdictions, register_jurisdiction, rulebook_for
 from dialoglaw.retention import Retention, proof_retention, retention_schedule
 from dialoglaw.validity import BERLIN, Validity
@@ -64,6 +66,7 @@ __all__ = [
     "Acquisition",
     "Act",
     "Audience",
+    "AuditRecord",
     "Channel",
     "Citation",
     "Consent",
@@ -89,11 +92,13 @@ __all__ = [
     "Retention",
     "RulebookError",
     "Status",
+    "SuppressionList",
     "UnknownJurisdictionError",
     "UnsettledChoice",
     "Validity",
     "Verdict",
     "__version__",
+    "audit_record",
     "available_jurisdictions",
     "decide",
     "decisions_to_frame",
@@ -102,6 +107,8 @@ __all__ = [
     "proof_retention",
     "register_jurisdiction",
     "retention_schedule",
+    "reveal_personal_data",
     "rulebook_for",
     "summary_frame",
+    "verify",
 ]

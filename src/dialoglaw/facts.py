@@ -8,10 +8,12 @@ hashable. Every timestamp must be timezone-aware. Invalid input raises
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import unicodedata
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Annotated, Any, Self
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -32,7 +34,14 @@ from dialoglaw.channels import (
     Purpose,
 )
 from dialoglaw.errors import InputError
-from dialoglaw.normalize import ContactPointError, PhoneNumber, check_email, check_phone, mask_email
+from dialoglaw.normalize import (
+    REVEAL_PERSONAL_DATA,
+    ContactPointError,
+    PhoneNumber,
+    check_email,
+    check_phone,
+    mask_email,
+)
 from dialoglaw.validity import german_date
 
 __all__ = [
@@ -47,11 +56,39 @@ __all__ = [
     "PresumedConsent",
 ]
 
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(2999, 12, 31, tzinfo=UTC)
+
+
+def _instant(value: datetime) -> datetime:
+    """A timestamp in the supported range, with a fixed UTC offset: comparisons are then
+    between instants (Python compares two datetimes with the same ZoneInfo by wall clock,
+    ignoring fold), and JSON keeps them exactly (an offset with seconds becomes UTC)."""
+    if not EARLIEST <= value <= LATEST:
+        raise ValueError("must lie between 1900-01-01 and 2999-12-31")
+    offset = value.utcoffset()
+    assert offset is not None  # noqa: S101 - AwareDatetime
+    if offset % timedelta(minutes=1):
+        return value.astimezone(UTC)
+    return value.astimezone(timezone(offset))
+
+
+Instant = Annotated[AwareDatetime, AfterValidator(_instant)]
+
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 """A non-empty, stripped string of at most 500 characters."""
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Topic = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=100)]
 """A product category; compared case-insensitively."""
+
+
+def sender_key(name: str) -> str:
+    """A company name as compared: NFKC (full-width letters, non-breaking spaces),
+    without invisible format characters (zero-width space), whitespace collapsed,
+    case-folded."""
+    text = unicodedata.normalize("NFKC", name)
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    return " ".join(text.split()).casefold()
 
 
 class Fact(BaseModel):
@@ -119,7 +156,7 @@ class Evidence(Fact):
     kind: EvidenceKind
     uri: Text | None = None
     sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")] | None = None
-    captured_at: AwareDatetime | None = None
+    captured_at: Instant | None = None
 
 
 class Consent(Fact):
@@ -128,7 +165,7 @@ class Consent(Fact):
 
     id: Label
     channels: tuple[Channel, ...] = Field(min_length=1)
-    granted_at: AwareDatetime
+    granted_at: Instant
     method: ConsentMethod
     senders: tuple[Label, ...] = Field(
         min_length=1, description="The companies the consent names as advertisers."
@@ -136,14 +173,14 @@ class Consent(Fact):
     scope: tuple[Topic, ...] = Field(
         default=(), description="Product categories covered; empty = all own products."
     )
-    confirmed_at: AwareDatetime | None = None
+    confirmed_at: Instant | None = None
     confirmation_channel: Channel | None = Field(default=None, validate_default=True)
-    withdrawn_at: AwareDatetime | None = None
-    used_at: tuple[AwareDatetime, ...] = Field(default=(), description="Uses of the consent.")
+    withdrawn_at: Instant | None = None
+    used_at: tuple[Instant, ...] = Field(default=(), description="Uses of the consent.")
     subject_age: int | None = Field(
         default=None, ge=0, le=130, description="Age of the person when consenting."
     )
-    parental_authorisation_at: AwareDatetime | None = None
+    parental_authorisation_at: Instant | None = None
     given_by_subject: bool = True
     tied_to: Text | None = Field(
         default=None, description="What the consent was made a condition of (Art. 7(4) GDPR)."
@@ -200,7 +237,7 @@ class Objection(Fact):
     sender that uses this record.
     """
 
-    at: AwareDatetime
+    at: Instant
     channels: tuple[Channel, ...] | None = Field(default=None, min_length=1)
     sender: Label | None = None
 
@@ -208,14 +245,14 @@ class Objection(Fact):
         """Whether this objection reaches ``channel`` for ``sender``."""
         if self.channels is not None and channel not in self.channels:
             return False
-        return self.sender is None or self.sender.casefold() == sender.casefold()
+        return self.sender is None or sender_key(self.sender) == sender_key(sender)
 
 
 class CustomerRelationship(Fact):
     """How a seller obtained the contact's electronic address (§ 7 Abs. 3 UWG)."""
 
     obtained_through: Acquisition
-    obtained_at: AwareDatetime
+    obtained_at: Instant
     seller: Label
     contact_points: tuple[Channel, ...] = Field(
         default=(Channel.EMAIL,),
@@ -242,7 +279,7 @@ class PresumedConsent(Fact):
 
     facts: Text = Field(description="The concrete facts showing the business's interest.")
     assessed_by: Label
-    assessed_at: AwareDatetime
+    assessed_at: Instant
     sender: Label = Field(description="The caller whose call the assessment covers.")
     topic: Topic | None = Field(default=None, description="The offer assessed, if limited.")
 
@@ -307,7 +344,11 @@ class Contact(Fact):
         return value
 
     def __repr_args__(self) -> Any:
-        # Keep personal data out of repr(): mask e-mail, phone numbers are self-masking.
+        # Keep personal data out of repr() (mask e-mail, phone numbers are self-masking),
+        # unless a reviewer opted in with dialoglaw.privacy.reveal_personal_data().
+        if REVEAL_PERSONAL_DATA.get():
+            yield from super().__repr_args__()
+            return
         for name, value in super().__repr_args__():
             if name == "email" and isinstance(value, str):
                 yield name, mask_email(value)

@@ -175,9 +175,17 @@ class _Missing(dict[str, Any]):
         return "?"
 
 
+_VARIANTS: Mapping[tuple[str, str], tuple[str, str]] = {
+    ("objection", "suppression_list"): (
+        "The contact is on the sender's suppression list (an earlier objection to direct marketing).",
+        "Der Kontakt steht auf der Werbesperrliste des Absenders (ein früherer Werbewiderspruch).",
+    ),
+}
+
+
 def render_message(code: str, ctx: Mapping[str, Any], lang: Lang = "en") -> str:
     """The one-sentence message for ``code``, filled from ``ctx``."""
-    en, de = CODES[code]
+    en, de = _VARIANTS.get((code, str(ctx.get("source", ""))), CODES[code])
     values = _Missing({k: _format(v, lang) for k, v in ctx.items()})
     if "retain_until" in values and values["retain_until"] in ("None", "?"):
         values["retain_until"] = "it is no longer relied on" if lang == "en" else "zum Ende der Nutzung"

@@ -9,6 +9,7 @@ landline is caught. Errors name the field and the problem, never the address or 
 from __future__ import annotations
 
 import re
+from contextvars import ContextVar
 from typing import Any
 
 import email_validator
@@ -37,6 +38,9 @@ _LINE_TYPES: dict[int, LineType] = {
     phonenumbers.PhoneNumberType.VOICEMAIL: LineType.VOICEMAIL,
 }
 
+REVEAL_PERSONAL_DATA: ContextVar[bool] = ContextVar("dialoglaw_reveal_personal_data", default=False)
+"""Set by :func:`dialoglaw.privacy.reveal_personal_data`: ``repr()`` shows full values."""
+
 SMS_CAPABLE: frozenset[LineType] = frozenset({LineType.MOBILE, LineType.FIXED_LINE_OR_MOBILE})
 """Line types that can receive an SMS. Everything else (landline, toll-free, …) cannot."""
 
@@ -63,7 +67,8 @@ class PhoneNumber(BaseModel):
         return mask_phone(self.e164)
 
     def __repr__(self) -> str:
-        return f"PhoneNumber({mask_phone(self.e164)!r}, line_type={self.line_type.value!r})"
+        shown = self.e164 if REVEAL_PERSONAL_DATA.get() else mask_phone(self.e164)
+        return f"PhoneNumber({shown!r}, line_type={self.line_type.value!r})"
 
 
 def check_email(value: str) -> str:

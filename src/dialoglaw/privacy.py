@@ -38,19 +38,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-import threading
 import unicodedata
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
 from typing import Any
-
-from pydantic import BaseModel
 
 from dialoglaw.channels import Channel
 from dialoglaw.errors import InputError, Problem
 from dialoglaw.facts import Contact
-from dialoglaw.normalize import PhoneNumber, normalize_email, normalize_phone
+from dialoglaw.normalize import REVEAL_PERSONAL_DATA, PhoneNumber, normalize_email, normalize_phone
 
 __all__ = [
     "FORMAT",
@@ -302,41 +298,10 @@ class SuppressionList:
 
 # -- opt-in display of personal data ---------------------------------------------------
 
-_REVEAL: ContextVar[bool] = ContextVar("dialoglaw_reveal_personal_data", default=False)
-_LOCK = threading.Lock()
-_USERS = [0]
-_ORIGINAL: dict[str, Any] = {}
-
 
 def personal_data_revealed() -> bool:
     """Whether the current context has opted in to showing personal data in ``repr()``."""
-    return _REVEAL.get()
-
-
-def _contact_repr_args(self: Contact) -> Any:
-    if not _REVEAL.get():
-        yield from _ORIGINAL["contact"](self)
-        return
-    yield from BaseModel.__repr_args__(self)
-
-
-def _phone_repr(self: PhoneNumber) -> str:
-    if not _REVEAL.get():
-        result: str = _ORIGINAL["phone"](self)
-        return result
-    return f"PhoneNumber({self.e164!r}, line_type={self.line_type.value!r})"
-
-
-def _install() -> None:
-    _ORIGINAL["contact"] = Contact.__dict__["__repr_args__"]
-    _ORIGINAL["phone"] = PhoneNumber.__dict__["__repr__"]
-    Contact.__repr_args__ = _contact_repr_args  # type: ignore[method-assign]
-    PhoneNumber.__repr__ = _phone_repr  # type: ignore[method-assign]
-
-
-def _uninstall() -> None:
-    Contact.__repr_args__ = _ORIGINAL.pop("contact")  # type: ignore[method-assign]
-    PhoneNumber.__repr__ = _ORIGINAL.pop("phone")  # type: ignore[method-assign]
+    return REVEAL_PERSONAL_DATA.get()
 
 
 @contextmanager
@@ -350,16 +315,8 @@ def reveal_personal_data() -> Iterator[None]:
     The switch is per thread and per asyncio task (a context variable): other threads
     keep masked output. Error messages and decisions are never affected.
     """
-    with _LOCK:
-        if _USERS[0] == 0:
-            _install()
-        _USERS[0] += 1
-    token = _REVEAL.set(True)
+    token = REVEAL_PERSONAL_DATA.set(True)
     try:
         yield
     finally:
-        _REVEAL.reset(token)
-        with _LOCK:
-            _USERS[0] -= 1
-            if _USERS[0] == 0:
-                _uninstall()
+        REVEAL_PERSONAL_DATA.reset(token)

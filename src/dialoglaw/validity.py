@@ -36,7 +36,10 @@ def german_date(at: datetime) -> date:
     """The German calendar day of an aware timestamp (a naive one is an input error)."""
     if at.tzinfo is None or at.utcoffset() is None:
         raise InputError.single("send time", "at", "must be timezone-aware (a naive date-time was given)")
-    return at.astimezone(BERLIN).date()
+    try:
+        return at.astimezone(BERLIN).date()
+    except OverflowError:
+        raise InputError.single("date-time", "at", "is outside the supported range of dates") from None
 
 
 @dataclass(frozen=True, slots=True)

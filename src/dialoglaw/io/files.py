@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any, Literal
@@ -64,7 +65,9 @@ def read_contacts(path: str | Path, format: str | None = None) -> Iterator[dict[
 
 def _open(path: Path) -> IO[str]:
     try:
-        return path.open(encoding="utf-8-sig", newline="")
+        # surrogateescape: a byte that is not UTF-8 becomes a lone surrogate that the
+        # readers detect per row, instead of a UnicodeDecodeError that ends the batch.
+        return path.open(encoding="utf-8-sig", errors="surrogateescape", newline="")
     except OSError as exc:
         raise InputError.single("file", str(path), f"cannot be read ({exc.strerror or exc})") from None
 
@@ -74,10 +77,17 @@ def _read_jsonl(path: Path) -> Iterator[dict[str, Any] | RowError]:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
+            if _undecodable(line):
+                yield RowError("invalid_input", "", f"Line {number} is not valid UTF-8.")
+                continue
             try:
                 value = json.loads(line)
             except json.JSONDecodeError as exc:
                 yield RowError("invalid_json", "", f"Line {number} is not valid JSON: {exc.msg}.")
+                continue
+            except (ValueError, RecursionError):  # int over 4300 digits; nesting too deep
+                msg = f"Line {number} is nested too deeply or holds a number too long to read."
+                yield RowError("invalid_json", "", msg)
                 continue
             if not isinstance(value, dict):
                 yield RowError("invalid_input", "", f"Line {number} is not a JSON object.")
@@ -96,12 +106,45 @@ def _flat(row: Mapping[str, Any]) -> dict[str, Any] | RowError:
         return RowError(exc.code, "", str(exc))
 
 
+_SURROGATE = re.compile("[\udc80-\udcff]")
+
+
+def _undecodable(text: str) -> bool:
+    return _SURROGATE.search(text) is not None
+
+
+def _rows(reader: csv.DictReader[str]) -> Iterator[dict[str | Any, str | Any] | RowError]:
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:  # a cell over csv.field_size_limit()
+            yield RowError("invalid_input", "", f"CSV line {reader.line_num} has a cell that is too long.")
+            continue
+        yield row
+
+
 def _read_csv(path: Path) -> Iterator[dict[str, Any] | RowError]:
     with _open(path) as handle:
         reader = csv.DictReader(handle)
-        if reader.fieldnames is None:
+        try:
+            fieldnames = reader.fieldnames
+        except csv.Error:
+            raise InputError.single("file", "header", "has a cell that is too long") from None
+        if fieldnames is None:
             return
-        for row in reader:
+        if any(_undecodable(name) for name in fieldnames):
+            raise InputError.single("file", "header", "is not valid UTF-8")
+        for row in _rows(reader):
+            if isinstance(row, RowError):
+                yield row
+                continue
+            if any(isinstance(v, str) and _undecodable(v) for v in row.values()) or any(
+                isinstance(v, list) and any(_undecodable(x) for x in v) for v in row.values()
+            ):
+                yield RowError("invalid_input", "", f"CSV line {reader.line_num} is not valid UTF-8.")
+                continue
             if None in row:
                 yield RowError(
                     "invalid_input", "", f"CSV line {reader.line_num} has more cells than the header."

@@ -27,6 +27,7 @@ missing values. Unknown columns are an error, so that a typo never silently drop
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
@@ -116,7 +117,13 @@ def parse_datetime(value: Any, column: str) -> datetime:
             if not _GERMAN_DATE.match(text):
                 raise _cell(column, "must be an ISO 8601 date-time or a German date TT.MM.JJJJ") from None
             try:
-                parsed = dateparser.parse(text, dayfirst=True)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("error", dateparser.UnknownTimezoneWarning)
+                    parsed = dateparser.parse(text, dayfirst=True)
+            except dateparser.UnknownTimezoneWarning:
+                raise _cell(
+                    column, "names a time zone that is not understood; give an offset such as +01:00"
+                ) from None
             except (ValueError, OverflowError):
                 raise _cell(column, "is not a valid date") from None
     if parsed.tzinfo is None:

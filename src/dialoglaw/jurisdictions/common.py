@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import date
 
 from dialoglaw.channels import Channel, ConsentMethod
-from dialoglaw.facts import Consent, Contact, Objection
+from dialoglaw.facts import Consent, Contact, Objection, sender_key
 from dialoglaw.rules import Case
 from dialoglaw.validity import german_date
 
@@ -40,13 +40,13 @@ def objections_in_force(case: Case, channel: Channel) -> Iterator[Objection]:
 
 def withdrawals_in_force(case: Case, channel: Channel) -> Iterator[Consent]:
     """Consents for ``channel`` naming the sender that were withdrawn before the send."""
-    sender = case.message.sender.casefold()
+    sender = sender_key(case.message.sender)
     for consent in case.contact.consents:
         if (
             consent.withdrawn_at is not None
             and consent.withdrawn_at <= case.at
             and channel in consent.channels
-            and any(s.casefold() == sender for s in consent.senders)
+            and any(sender_key(s) == sender for s in consent.senders)
         ):
             yield consent
 
