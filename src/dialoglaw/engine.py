@@ -178,6 +178,8 @@ def _channels(channels: Iterable[Channel | str]) -> tuple[Channel, ...]:
 
 
 def _check_policy(book: Rulebook, policy: Policy) -> None:
+    if not policy.unsettled:  # the common case: nothing to check on this hot path
+        return
     unknown = sorted(set(policy.unsettled) - set(book.questions))
     if unknown:
         raise InputError.single(

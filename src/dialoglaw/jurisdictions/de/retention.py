@@ -119,36 +119,32 @@ class GermanRetention:
         )
 
     def suppression(self, contact: Contact) -> tuple[Retention, ...]:
-        out: list[Retention] = []
-        explanation = (
-            "Keep a minimal suppression record as long as any data of the contact is held, so "
-            "that the objection is honoured, e.g. after the address is acquired again."
+        objections = (
+            _suppression(f"objection[{i}]@{german_date(o.at).isoformat()}", _ART_21_3, _SUPPRESSION_OBJECTION)
+            for i, o in enumerate(contact.objections)
         )
-        for i, objection in enumerate(contact.objections):
-            out.append(
-                Retention(
-                    record="suppression_record",
-                    record_id=f"objection[{i}]@{german_date(objection.at).isoformat()}",
-                    statutory=False,
-                    basis="accountability",
-                    retain_until=None,
-                    citation=_ART_21_3,
-                    authorities=_SUPPRESSION_OBJECTION,
-                    explanation=explanation,
-                )
-            )
-        out.extend(
-            Retention(
-                record="suppression_record",
-                record_id=f"withdrawal:{consent.id}",
-                statutory=False,
-                basis="accountability",
-                retain_until=None,
-                citation=_ART_7_3,
-                authorities=_SUPPRESSION_WITHDRAWAL,
-                explanation=explanation,
-            )
-            for consent in contact.consents
-            if consent.withdrawn_at is not None
+        withdrawals = (
+            _suppression(f"withdrawal:{c.id}", _ART_7_3, _SUPPRESSION_WITHDRAWAL)
+            for c in contact.consents
+            if c.withdrawn_at is not None
         )
-        return tuple(out)
+        return (*objections, *withdrawals)
+
+
+_SUPPRESSION_EXPLANATION = (
+    "Keep a minimal suppression record as long as any data of the contact is held, so "
+    "that the objection is honoured, e.g. after the address is acquired again."
+)
+
+
+def _suppression(record_id: str, citation: Citation, authorities: tuple[Citation, ...]) -> Retention:
+    return Retention(
+        record="suppression_record",
+        record_id=record_id,
+        statutory=False,
+        basis="accountability",
+        retain_until=None,
+        citation=citation,
+        authorities=authorities,
+        explanation=_SUPPRESSION_EXPLANATION,
+    )
