@@ -17,6 +17,7 @@ from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -126,12 +127,17 @@ def test_check_prints_the_permitted_counts_dialoglaw_decide_gives(tmp_path: Path
 def test_check_gives_the_same_summary_for_the_jsonl_and_the_csv_list(tmp_path: Path) -> None:
     summaries = {}
     outputs = {}
+    engines = {}
     for path in (CAMPAIGN_CSV, CAMPAIGN_JSONL):
         target = tmp_path / f"{path.suffix[1:]}.json"
         done = run("check", str(path), *SEND, "--summary-json", str(target), "--top", "50")
         assert done.returncode == 0, done.stderr
         summaries[path.suffix] = json.loads(target.read_text(encoding="utf-8"))
-        outputs[path.suffix] = done.stdout.split("\n", 1)[1]  # all but the line naming the file
+        # all but the lines naming the file and the engine
+        outputs[path.suffix] = done.stdout.split("\n", 2)[2]
+        engines[path.suffix] = done.stdout.split("\n", 2)[1]
+    assert engines[".csv"].startswith("engine: columnar · 3,000 rows")
+    assert engines[".jsonl"] == "engine: per-object"
     assert summaries[".csv"] == summaries[".jsonl"]
     assert summaries[".csv"]["errors"] == 0
     assert outputs[".csv"] == outputs[".jsonl"]
@@ -331,3 +337,38 @@ def test_the_console_script_is_installed_and_runs() -> None:
     done = subprocess.run([script, "--help"], capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     assert "check" in done.stdout and "retention" in done.stdout
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet", ".jsonl"])
+def test_both_engines_write_the_same_decision_files_for_a_flat_list(tmp_path: Path, suffix: str) -> None:
+    """``--engine columnar`` (the default for CSV and Parquet) and ``--engine per-object``
+    write byte-identical CSV and JSON Lines and equal Parquet decision files."""
+    source = tmp_path / "campaign.parquet"
+    pq.write_table(_csv_as_table(), source)
+    written = {}
+    for engine in ("columnar", "per-object"):
+        target = tmp_path / f"{engine}{suffix}"
+        for given in (CAMPAIGN_CSV, source):
+            done = run("check", str(given), *SEND, "--engine", engine, "--out", str(target), "--quiet")
+            assert done.returncode == 0, done.stderr
+            assert f"engine: {engine}" in done.stdout
+            written[engine, given.suffix] = (
+                pq.read_table(target).to_pylist() if suffix == ".parquet" else target.read_bytes()
+            )
+    for given in (".csv", ".parquet"):
+        assert written["columnar", given] == written["per-object", given]
+
+
+def _csv_as_table() -> pa.Table:
+    with CAMPAIGN_CSV.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    names = list(rows[0])
+    return pa.table(
+        {n: [r[n] or None for r in rows] for n in names}, schema=pa.schema([(n, pa.string()) for n in names])
+    )
+
+
+def test_engine_columnar_refuses_json_lines() -> None:
+    done = run("check", str(CAMPAIGN_JSONL), *SEND, "--engine", "columnar")
+    assert done.returncode == 2
+    assert "flat layout" in done.stderr

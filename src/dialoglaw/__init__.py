@@ -29,6 +29,7 @@ from dialoglaw.channels import (
     UnsettledChoice,
 )
 from dialoglaw.citations import Act, Citation, Court
+from dialoglaw.columnar import DecidedFrame, decide_frame
 from dialoglaw.decision import Decision, Finding, Status, Verdict
 from dialoglaw.engine import decide
 from dialoglaw.errors import (
@@ -74,6 +75,7 @@ __all__ = [
     "Contact",
     "Court",
     "CustomerRelationship",
+    "DecidedFrame",
     "Decision",
     "DialoglawError",
     "Evidence",
@@ -101,6 +103,7 @@ __all__ = [
     "audit_record",
     "available_jurisdictions",
     "decide",
+    "decide_frame",
     "decisions_to_frame",
     "normalize_email",
     "normalize_phone",

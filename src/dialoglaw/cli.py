@@ -150,6 +150,7 @@ def _cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     from dialoglaw.batch import decide_many  # noqa: PLC0415
     from dialoglaw.channels import Channel  # noqa: PLC0415
     from dialoglaw.io import read_contacts, write_results  # noqa: PLC0415
+    from dialoglaw.io.files import detect_format  # noqa: PLC0415
     from dialoglaw.summary import Summary  # noqa: PLC0415
 
     message = _load_message(args)
@@ -167,24 +168,32 @@ def _cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     _check_coverage(at)
     if not Path(args.input).is_file():
         raise CliError(f"Cannot read {args.input}: no such file.")
-    rows = read_contacts(args.input, args.input_format)
-    results = decide_many(rows, message, at=at, policy=policy, channels=channels, workers=args.workers)
     if args.out:
-        results = write_results(results, args.out, args.format, channels)
+        detect_format(args.out, args.format)  # a bad output name fails before the work
+    engine = _engine_for(args)
     summary = Summary()
-    progress = _progress(None, not args.quiet)
-    if progress is not None:
-        with progress:
-            task = progress.add_task("checking", total=None)
-            for _ in summary.track(results):
-                progress.advance(task)
+    if engine == "columnar":
+        engine_line = _check_columnar(args, message, at, policy, channels, summary)
     else:
-        for _ in summary.track(results):
-            pass
+        rows = read_contacts(args.input, args.input_format)
+        results = decide_many(rows, message, at=at, policy=policy, channels=channels, workers=args.workers)
+        if args.out:
+            results = write_results(results, args.out, args.format, channels)
+        progress = _progress(None, not args.quiet)
+        if progress is not None:
+            with progress:
+                task = progress.add_task("checking", total=None)
+                for _ in summary.track(results):
+                    progress.advance(task)
+        else:
+            for _ in summary.track(results):
+                pass
+        engine_line = "engine: per-object"
     print(
         f"dialoglaw check: {args.input} at {at.isoformat()} for {message.sender} ({message.purpose.value})",
         file=out,
     )
+    print(engine_line, file=out)
     print(summary.render(top=args.top), file=out)
     if args.out:
         print(f"decisions written to {args.out}", file=out)
@@ -193,6 +202,50 @@ def _cmd_check(args: argparse.Namespace, out: TextIO) -> int:
             json.dumps(summary.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8"
         )
     return 1 if summary.errors and args.fail_on_errors else 0
+
+
+def _engine_for(args: argparse.Namespace) -> str:
+    """The columnar engine for flat input (CSV, Parquet) when polars is installed."""
+    from dialoglaw.io.files import detect_format  # noqa: PLC0415
+
+    flat = detect_format(args.input, args.input_format) != "jsonl"
+    if args.engine == "per-object":
+        return "per-object"
+    try:
+        import polars  # noqa: F401, PLC0415
+    except ImportError:
+        if args.engine == "columnar":
+            raise CliError("--engine columnar needs polars: pip install 'dialoglaw[columnar]'.") from None
+        return "per-object"
+    if not flat:
+        if args.engine == "columnar":
+            raise CliError("--engine columnar reads the flat layout (CSV or Parquet), not JSON Lines.")
+        return "per-object"
+    return "columnar"
+
+
+def _check_columnar(
+    args: argparse.Namespace, message: Any, at: datetime, policy: Any, channels: Any, summary: Any
+) -> str:
+    from dialoglaw.columnar import ColumnarEngine  # noqa: PLC0415
+    from dialoglaw.io import read_flat_csv, write_frames  # noqa: PLC0415
+    from dialoglaw.io.files import _pyarrow_parquet, detect_format  # noqa: PLC0415
+
+    engine = ColumnarEngine(message, at=at, policy=policy, channels=channels, summary=summary)
+    if detect_format(args.input, args.input_format) == "parquet":
+        pq = _pyarrow_parquet()
+        try:
+            handle = pq.ParquetFile(args.input)
+        except (OSError, ValueError) as exc:
+            raise CliError(f"Cannot read {args.input} as Parquet ({exc}).") from None
+        frames: Any = (engine.decide_batch(b) for b in handle.iter_batches(batch_size=args.batch_size))
+    else:
+        frames = engine.decide_items(read_flat_csv(args.input), batch_size=args.batch_size)
+    if args.out:
+        frames = write_frames(frames, args.out, engine.columns, args.format)
+    for _ in frames:
+        pass
+    return engine.describe()
 
 
 def _cmd_retention(args: argparse.Namespace, out: TextIO) -> int:
@@ -297,7 +350,18 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--input-format", choices=["jsonl", "csv", "parquet"], help="input format (default: by suffix)"
     )
-    check.add_argument("--workers", type=int, default=1, help="worker processes (output order is kept)")
+    check.add_argument(
+        "--engine",
+        choices=["auto", "columnar", "per-object"],
+        default="auto",
+        help="auto (default): the columnar engine for CSV and Parquet when polars is installed",
+    )
+    check.add_argument(
+        "--batch-size", type=int, default=262_144, help="rows per batch of the columnar engine"
+    )
+    check.add_argument(
+        "--workers", type=int, default=1, help="worker processes of the per-object engine (order is kept)"
+    )
     check.add_argument("--top", type=int, default=10, help="how many top reasons to list")
     check.add_argument("--summary-json", help="also write the summary as JSON to this file")
     check.add_argument("--quiet", action="store_true", help="no progress bar")

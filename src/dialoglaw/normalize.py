@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from dialoglaw.channels import LineType
 from dialoglaw.errors import InputError
+from dialoglaw.fastpath import fast_email, fast_phone
 
 __all__ = ["PhoneNumber", "mask_email", "mask_phone", "normalize_email", "normalize_phone"]
 
@@ -82,6 +83,9 @@ def check_email(value: str) -> str:
         raise ContactPointError(
             f"is not a valid e-mail address (it is longer than {MAX_EMAIL_LENGTH} characters)"
         )
+    fast = fast_email(text)  # the common shapes, exactly as email-validator decides them
+    if fast is not None:
+        return fast
     try:
         result = email_validator.validate_email(text, check_deliverability=False, allow_display_name=False)
     except email_validator.EmailNotValidError as exc:
@@ -103,6 +107,10 @@ def check_phone(value: Any, region: str) -> PhoneNumber:
         raise ContactPointError("must not be empty")
     if len(text) > MAX_PHONE_LENGTH:
         raise ContactPointError("is not a valid phone number: it is too long")
+    fast = fast_phone(text, region)  # plain German numbers, exactly as phonenumbers decides them
+    if fast is not None:
+        e164, line_type = fast
+        return PhoneNumber(e164=e164, line_type=line_type, region=region)
     try:
         parsed = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:

@@ -225,6 +225,22 @@ class SuppressionList:
             if number is not None:
                 yield _hmac(self._key, "phone", number.e164)
 
+    def matches_points(self, email: str | None, numbers: Iterable[str]) -> frozenset[Channel]:
+        """As :meth:`matches`, for contact points already in canonical form: ``email``
+        normalised and folded (:func:`canonical_email`), ``numbers`` in E.164."""
+        if not self._entries:
+            return frozenset()
+        digests = [_hmac(self._key, "phone", n) for n in numbers]
+        if email is not None:
+            digests.append(_hmac(self._key, "email", email))
+        found: set[Channel] = set()
+        for digest in digests:
+            channels = self._entries.get(digest, frozenset())
+            if channels is None:
+                return frozenset(Channel)
+            found |= channels
+        return frozenset(found)
+
     def __len__(self) -> int:
         return len(self._entries)
 

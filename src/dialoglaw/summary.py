@@ -24,20 +24,22 @@ class Summary:
         self.reasons: Counter[tuple[Channel, str, str]] = Counter()
         self.channels: dict[Channel, None] = {}
 
-    def add(self, result: BatchResult) -> None:
-        self.read += 1
+    def add(self, result: BatchResult, count: int = 1) -> None:
+        """Count ``result``; ``count`` > 1 counts it for that many rows with the same
+        verdicts (the columnar engine's fact patterns)."""
+        self.read += count
         if result.error is not None or result.decision is None:
-            self.errors += 1
-            self.error_codes[result.error.code if result.error else "unknown"] += 1
+            self.errors += count
+            self.error_codes[result.error.code if result.error else "unknown"] += count
             return
         for verdict in result.decision.verdicts:
             self.channels.setdefault(verdict.channel)
-            self.status[verdict.channel, verdict.status] += 1
+            self.status[verdict.channel, verdict.status] += count
             if verdict.status is Status.PERMITTED:
                 continue
             for f in (*verdict.reasons, *verdict.questions):
                 code = f.code if f.code != "unsettled_law" else f"unsettled_law:{f.ctx.get('question')}"
-                self.reasons[verdict.channel, code, f.citation.de if f.citation else ""] += 1
+                self.reasons[verdict.channel, code, f.citation.de if f.citation else ""] += count
 
     def track(self, results: Iterable[BatchResult]) -> Iterator[BatchResult]:
         """Pass results through while counting them."""

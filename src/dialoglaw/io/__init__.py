@@ -8,7 +8,15 @@ contact. Parquet needs the ``parquet`` extra (pyarrow).
 
 from __future__ import annotations
 
-from dialoglaw.io.files import FORMATS, read_contacts, result_record, write_results
+from dialoglaw.io.files import (
+    FORMATS,
+    read_contacts,
+    read_flat_csv,
+    result_columns,
+    result_record,
+    write_frames,
+    write_results,
+)
 from dialoglaw.io.flat import FLAT_CHANNELS, flat_columns, flat_to_nested, nested_to_flat
 
 __all__ = [
@@ -18,6 +26,9 @@ __all__ = [
     "flat_to_nested",
     "nested_to_flat",
     "read_contacts",
+    "read_flat_csv",
+    "result_columns",
     "result_record",
+    "write_frames",
     "write_results",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any, Literal
 
@@ -19,6 +19,7 @@ __all__ = [
     "Format",
     "detect_format",
     "read_contacts",
+    "read_flat_csv",
     "result_columns",
     "result_record",
     "write_results",
@@ -126,7 +127,14 @@ def _rows(reader: csv.DictReader[str]) -> Iterator[dict[str | Any, str | Any] | 
 
 
 def _read_csv(path: Path) -> Iterator[dict[str, Any] | RowError]:
-    with _open(path) as handle:
+    for row in read_flat_csv(path):
+        yield row if isinstance(row, RowError) else _flat(row)
+
+
+def read_flat_csv(path: str | Path) -> Iterator[dict[str, Any] | RowError]:
+    """The raw cells of each row of a CSV file in the flat layout (not yet converted to
+    the nested model), or a :class:`RowError` for a row that cannot be read."""
+    with _open(Path(path)) as handle:
         reader = csv.DictReader(handle)
         try:
             fieldnames = reader.fieldnames
@@ -155,7 +163,7 @@ def _read_csv(path: Path) -> Iterator[dict[str, Any] | RowError]:
                     "invalid_input", "", f"CSV line {reader.line_num} has fewer cells than the header."
                 )
                 continue
-            yield _flat(row)
+            yield row
 
 
 def _read_parquet(path: Path) -> Iterator[dict[str, Any] | RowError]:
@@ -269,3 +277,35 @@ def _write_parquet(
                 buffer.clear()
         if buffer:
             writer.write_table(pa.Table.from_pylist(buffer, schema=schema))
+
+
+def write_frames(
+    frames: Iterable[Any], path: str | Path, columns: Sequence[str], format: str | None = None
+) -> Iterator[Any]:
+    """Write decision frames (polars, as :class:`dialoglaw.columnar.ColumnarEngine`
+    returns them, with ``columns``) to ``path`` as :func:`write_results` writes results:
+    the same columns, and for CSV and JSON Lines the same text. Yields each frame on."""
+    fmt = detect_format(path, format)
+    target = Path(path)
+    if fmt == "parquet":
+        _pyarrow_parquet()
+        import pyarrow as pa  # noqa: PLC0415
+        import pyarrow.parquet as pq  # noqa: PLC0415
+
+        schema = pa.schema([(c, pa.int64() if c == "row" else pa.string()) for c in columns])
+        with pq.ParquetWriter(target, schema) as writer:
+            for frame in frames:
+                writer.write_table(frame.to_arrow().cast(schema))
+                yield frame
+        return
+    with target.open("w", encoding="utf-8", newline="") as handle:
+        if fmt == "csv":
+            writer_csv = csv.DictWriter(handle, fieldnames=list(columns))
+            writer_csv.writeheader()
+        for frame in frames:
+            if fmt == "csv":
+                writer_csv.writerows(frame.iter_rows(named=True))
+            else:
+                for record in frame.iter_rows(named=True):
+                    handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+            yield frame

@@ -1,0 +1,798 @@
+"""The columnar engine: decisions for whole Arrow/polars batches in the flat layout.
+
+The law is coded once, as rules that the per-object engine (:func:`dialoglaw.decide`)
+applies. The columnar engine does not code it a second time. It projects every row of a
+batch, with vectorised polars expressions, onto the facts the rules can see, the **fact
+pattern**: the raw values of the low-cardinality columns (audience, consent methods,
+senders, scopes, objection and customer facts, flags), whether each other cell is
+present, how every date compares with the send time, the age at each grant, the line
+type of each number. Rows with the same pattern get the same verdicts (statuses, grounds,
+reasons, citations), because nothing else of a row reaches a rule. One representative row
+per pattern is decided by the per-object engine, from its own raw cells, and the result
+is broadcast to every row with that pattern. A campaign of millions of rows has a few
+thousand patterns; results are cached across batches.
+
+A row goes through the per-object engine on its own whenever the projection cannot vouch
+for it: a cell the fast paths do not recognise (an e-mail address or phone number of an
+unusual shape, a date in a format other than ISO 8601 with an offset that no cached parse
+covers, text with surrounding white space, a non-string column), dates out of order, or a
+representative that turned out invalid. Those rows get exactly the per-object result,
+errors included. ``tests/test_columnar.py`` proves the two engines identical on random
+rows, edge dates and every reason code.
+
+Needs the ``columnar`` extra (polars and pyarrow).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Literal
+
+from dialoglaw.batch import BatchResult, RowError, _one
+from dialoglaw.channels import Channel
+from dialoglaw.errors import DialoglawError, InputError
+from dialoglaw.facts import Contact, Message, _instant
+from dialoglaw.io.files import _flat, result_columns, result_record
+from dialoglaw.io.flat import FLAT_CHANNELS, flat_columns, parse_datetime
+from dialoglaw.normalize import ContactPointError, check_email, check_phone
+from dialoglaw.policy import Policy
+from dialoglaw.summary import Summary
+from dialoglaw.validity import german_date
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from dialoglaw.privacy import SuppressionList
+
+__all__ = ["ColumnarEngine", "DecidedFrame", "EngineName", "EngineStats", "decide_frame"]
+
+EngineName = Literal["columnar", "per-object"]
+
+# --- how each flat column is projected ------------------------------------------------
+
+_PER_CHANNEL_KEY = (
+    "consent_method",
+    "consent_senders",
+    "consent_scope",
+    "confirmation_channel",
+    "subject_age",
+)
+_KEY: tuple[str, ...] = (
+    "audience",
+    "country",
+    "robinson_listed",
+    "no_ads_sticker",
+    *(f"{c.value}_{f}" for c in FLAT_CHANNELS for f in _PER_CHANNEL_KEY),
+    "objection_channels",
+    "objection_sender",
+    "customer_obtained_through",
+    "customer_seller",
+    "customer_categories",
+    "customer_contact_points",
+    "customer_opt_out_notice",
+    "presumed_sender",
+    "presumed_topic",
+)
+"""Low-cardinality columns: their raw values are part of the pattern (any dtype)."""
+
+_TEXT: dict[str, tuple[int, int]] = {
+    "id": (1, 200),
+    "messenger": (1, 200),
+    "street": (1, 500),
+    "postal_code": (3, 12),
+    "city": (1, 500),
+    **{f"{c.value}_tied_to": (1, 500) for c in FLAT_CHANNELS},
+    "presumed_facts": (1, 500),
+    "presumed_assessed_by": (1, 200),
+}
+"""Free text: only presence matters to the rules; a cell is vouched for when it has no
+surrounding white space and a valid length (then the model's stripping is a no-op)."""
+
+_CONSENT_DATES = ("consent_at", "confirmed_at", "withdrawn_at", "last_used_at")
+_DATETIME: tuple[str, ...] = (
+    *(f"{c.value}_{f}" for c in FLAT_CHANNELS for f in _CONSENT_DATES),
+    "objection_at",
+    "customer_obtained_at",
+    "presumed_assessed_at",
+)
+_EMAIL = ("email",)
+_PHONE = ("phone", "mobile", "fax")
+_DATE = ("birth_date",)
+_CONSENT_ID = tuple(f"{c.value}_consent_id" for c in FLAT_CHANNELS)
+
+_CLASSIFIED = (*_KEY, *_TEXT, *_DATETIME, *_EMAIL, *_PHONE, *_DATE, *_CONSENT_ID)
+assert sorted(_CLASSIFIED) == sorted(flat_columns()), "every flat column is projected once"  # noqa: S101
+
+# Python's str.isspace() is Unicode White_Space (the regex class \s) plus U+001C-U+001F.
+_WS = r"\s\x1c-\x1f"
+_BLANK = rf"^[{_WS}]*$"
+_TRIMMED = rf"^[^{_WS}](?s:.*[^{_WS}])?$"
+# ISO 8601 with an explicit offset, in the shapes datetime.fromisoformat reads identically.
+_ISO_INSTANT = (
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+    r"(?:\.[0-9]{3}|\.[0-9]{6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$"
+)
+_ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MIN_US = (datetime(1900, 1, 1, tzinfo=UTC) - _EPOCH) // timedelta(microseconds=1)
+_MAX_US = (datetime(2999, 12, 31, tzinfo=UTC) - _EPOCH) // timedelta(microseconds=1)
+_PARSE_CACHE_LIMIT = 200_000
+_RESULT_CACHE_LIMIT = 100_000
+
+
+def _polars() -> Any:
+    try:
+        import polars as pl  # noqa: PLC0415 - optional dependency
+    except ImportError:
+        raise InputError.single(
+            "columnar engine", "polars", "is needed: pip install 'dialoglaw[columnar]'"
+        ) from None
+    return pl
+
+
+@dataclass
+class EngineStats:
+    """What the columnar engine did: how many rows it broadcast and how many it decided
+    one by one."""
+
+    rows: int = 0
+    broadcast_rows: int = 0
+    """Rows that received the verdicts of their fact pattern's representative."""
+    per_object_rows: int = 0
+    """Rows decided on their own by the per-object engine (unusual cells, errors)."""
+    patterns: int = 0
+    """Distinct fact patterns seen."""
+    decided_patterns: int = 0
+    """Patterns decided by the rule engine (the others came from the cache)."""
+
+
+@dataclass
+class DecidedFrame:
+    """The decisions for a frame: one row per input row, in input order."""
+
+    frame: pl.DataFrame
+    """Columns of :func:`dialoglaw.io.result_columns`: ``row``, ``contact_id``, the error
+    columns and, per channel, status, ground, reasons and citation."""
+    engine: EngineName
+    """Which engine ran: ``columnar`` or ``per-object``."""
+    summary: Summary
+    stats: EngineStats = field(default_factory=EngineStats)
+
+    def to_pandas(self) -> Any:
+        """The decisions as a pandas DataFrame (needs pandas)."""
+        return self.frame.to_pandas()
+
+    def __len__(self) -> int:
+        return self.frame.height
+
+    def describe(self) -> str:
+        """Which engine ran and what it did, in one line."""
+        return _describe(self.engine, self.stats)
+
+    def __str__(self) -> str:
+        return f"{self.describe()}\n{self.summary.render()}"
+
+    def _repr_html_(self) -> str:
+        import html  # noqa: PLC0415
+
+        head = f"<p>{html.escape(self.describe())}</p><pre>{html.escape(self.summary.render())}</pre>"
+        return head + str(self.frame.head(20)._repr_html_())
+
+
+def _describe(engine: EngineName, s: EngineStats) -> str:
+    if engine == "columnar":
+        return (
+            f"engine: columnar · {s.rows:,} rows · {s.patterns:,} fact patterns "
+            f"({s.decided_patterns:,} decided by the rule engine) · "
+            f"{s.per_object_rows:,} rows decided one by one"
+        )
+    return f"engine: per-object · {s.rows:,} rows"
+
+
+class ColumnarEngine:
+    """Decides flat-layout batches for one message, send time, policy and channel set.
+
+    Create one per campaign run and feed it batches in order (:meth:`decide_batch`): row
+    numbers continue across batches and decided fact patterns are cached.
+    """
+
+    def __init__(
+        self,
+        message: Message | Mapping[str, Any],
+        *,
+        at: datetime,
+        policy: Policy | Mapping[str, Any] | None = None,
+        channels: Iterable[Channel | str] | None = None,
+        suppressions: SuppressionList | None = None,
+        summary: Summary | None = None,
+    ) -> None:
+        self._pl = _polars()
+        self.message = message if isinstance(message, Message) else Message.model_validate(message)
+        if not isinstance(at, datetime):
+            raise InputError.single("send time", "at", "must be a timezone-aware datetime")
+        german_date(at)  # a naive send time is an input error, as in decide()
+        self.at = at
+        if policy is not None and not isinstance(policy, Policy):
+            policy = Policy.model_validate(policy)
+        self.policy: Policy | None = policy
+        try:
+            self.channels: tuple[Channel, ...] = (
+                tuple(Channel) if channels is None else tuple(dict.fromkeys(map(Channel, channels)))
+            )
+        except ValueError:
+            known = ", ".join(f"'{c.value}'" for c in Channel)
+            raise InputError.single("decision request", "channels", f"must list only {known}") from None
+        self.suppressions = suppressions if suppressions is not None and len(suppressions) else None
+        self.summary = summary if summary is not None else Summary()
+        self.stats = EngineStats()
+        self._columns = result_columns(self.channels)
+        self._at_us = (at - _EPOCH) // timedelta(microseconds=1)
+        self._stale_us = (
+            None
+            if self.policy is None or self.policy.stale_consent_after_days is None
+            else self.policy.stale_consent_after_days * 86_400_000_000
+        )
+        self._results: OrderedDict[tuple[Any, ...], tuple[dict[str, Any], BatchResult] | None] = OrderedDict()
+        self._instants: dict[str, int | None] = {}
+        self._email_cache: dict[str, str | None] = {}
+        self._phone_cache: dict[str, tuple[str | None, str | None]] = {}
+        self._dates: dict[str, Any] = {}
+        self._next_row = 1
+
+    # --- public ------------------------------------------------------------------------
+
+    @property
+    def columns(self) -> list[str]:
+        """The output columns (:func:`dialoglaw.io.result_columns` of the channels)."""
+        return list(self._columns)
+
+    def describe(self) -> str:
+        """Which engine ran and what it did, in one line."""
+        return _describe("columnar", self.stats)
+
+    def decide_batch(self, batch: Any) -> pl.DataFrame:
+        """Decide one batch (a polars DataFrame, a pyarrow Table or RecordBatch, or a
+        pandas DataFrame) in the flat layout; returns one output row per input row."""
+        frame = self._frame(batch)
+        first = self._next_row
+        self._next_row += frame.height
+        self.stats.rows += frame.height
+        if frame.height == 0:
+            return self._empty()
+        unknown = [c for c in frame.columns if c not in _KNOWN]
+        if unknown:  # every row is an error; the per-object path words it
+            return self._per_object(frame, list(range(frame.height)), first)
+        return self._columnar(frame, first)
+
+    def decide_items(
+        self, items: Iterable[Mapping[str, Any] | RowError], batch_size: int = 65_536
+    ) -> Iterator[Any]:
+        """Decide a stream of raw flat rows (dicts) and reader errors, in order, a batch
+        at a time; yields output frames."""
+        pl = self._pl
+        buffer: list[Mapping[str, Any]] = []
+        for item in items:
+            if isinstance(item, RowError):
+                if buffer:
+                    yield self.decide_batch(_rows_frame(pl, buffer))
+                    buffer = []
+                yield self._error_row(item)
+                continue
+            buffer.append(item)
+            if len(buffer) >= batch_size:
+                yield self.decide_batch(_rows_frame(pl, buffer))
+                buffer = []
+        if buffer:
+            yield self.decide_batch(_rows_frame(pl, buffer))
+
+    # --- the projection ----------------------------------------------------------------
+
+    def _frame(self, batch: Any) -> pl.DataFrame:
+        pl = self._pl
+        if isinstance(batch, pl.DataFrame):
+            return batch  # type: ignore[no-any-return]
+        try:
+            import pyarrow as pa  # noqa: PLC0415
+        except ImportError:  # pragma: no cover - polars without pyarrow
+            pa = None
+        if pa is not None and isinstance(batch, pa.RecordBatch):
+            return pl.from_arrow(pa.Table.from_batches([batch]))  # type: ignore[no-any-return]
+        if pa is not None and isinstance(batch, pa.Table):
+            return pl.from_arrow(batch)  # type: ignore[no-any-return]
+        if type(batch).__module__.startswith("pandas"):
+            return pl.from_pandas(batch)  # type: ignore[no-any-return]
+        raise InputError.single(
+            "columnar engine", "data", "must be a polars or pandas DataFrame or a pyarrow Table"
+        )
+
+    def _columnar(self, frame: pl.DataFrame, first: int) -> pl.DataFrame:
+        pl = self._pl
+        # An all-null column may arrive typed Null: read it as (absent) text.
+        frame = frame.with_columns(pl.col(c).cast(pl.String) for c, t in frame.schema.items() if t == pl.Null)
+        cols = set(frame.columns)
+        text = {c for c in cols if frame.schema[c] == pl.String}
+        work, residual = self._fast_pass(frame, text)
+        at = self._at_us
+        ok: list[Any] = []  # per-row conditions that vouch for the row
+        flags: list[Any] = []  # boolean parts of the fact pattern
+        key: list[Any] = [pl.col(c) for c in _KEY if c in cols]
+        present: dict[str, Any] = {}
+
+        def column(c: str, helper: str | None, vouched: Any = None) -> None:
+            """Presence of ``c``, and the condition that vouches for a present cell."""
+            if c not in cols:
+                present[c] = pl.lit(value=False)
+                return
+            if c not in text:  # typed cells are left to the per-object path
+                present[c] = pl.col(c).is_not_null()
+                ok.append(pl.col(c).is_null())
+                return
+            blanks = [v for v, r in residual.get(c, {}).items() if r is _BLANK_CELL]
+            present[c] = (
+                pl.col(c).is_not_null() & ~pl.col(c).is_in(blanks) if blanks else pl.col(c).is_not_null()
+            )
+            good = vouched if vouched is not None else pl.col(helper).is_not_null()
+            ok.append(~present[c] | good.fill_null(value=False))
+
+        for c in (*_TEXT, *_CONSENT_ID):
+            column(c, None, pl.col(f"__t_{c}") if c in text else None)
+        column("email", "__email")
+        column("birth_date", "__birth")
+        for c in _DATETIME:
+            column(c, f"__u_{c}")
+        if "id" not in cols:
+            ok.append(pl.lit(value=False))
+        if "country" in text:
+            country = pl.col("country")
+            german = country.is_null() | (country == "DE") | country.str.contains(_BLANK)
+        else:
+            german = pl.lit(value="country" not in cols)
+        for c in _PHONE:
+            column(
+                c, None, german & pl.col(f"__{c}").struct.field("e164").is_not_null() if c in text else None
+            )
+            line = pl.col(f"__{c}").struct.field("line_type") if c in text else pl.lit(None, pl.String)
+            key.append(pl.when(present[c]).then(line).alias(f"__t_{c}"))
+
+        flags.extend(present[c] for c in (*_TEXT, *_CONSENT_ID, "email", "birth_date"))
+        for c in _DATETIME:
+            flags.append(present[c])
+            flags.append((pl.col(f"__u_{c}") <= at).fill_null(value=False))
+        for ch in FLAT_CHANNELS:
+            p = ch.value
+            granted = pl.col(f"__u_{p}_consent_at")
+            # A date before the grant is an input error: the row is decided on its own.
+            ok.extend(
+                ~((pl.col(f"__u_{p}_{later}") < granted).fill_null(value=False))
+                for later in ("confirmed_at", "withdrawn_at", "last_used_at")
+            )
+            if self._stale_us is not None:
+                used = pl.col(f"__u_{p}_last_used_at")
+                last = pl.when(used <= at).then(pl.max_horizontal(granted, used)).otherwise(granted)
+                flags.append(((at - last) > self._stale_us).fill_null(value=False))
+            key.append(self._age(pl, granted).alias(f"__age_{p}"))
+        self._consent_ids(cols, text, present, ok)
+        # The boolean parts are packed into integers: a narrower key groups faster.
+        for n in range(0, len(flags), 63):
+            packed = [f.cast(pl.UInt64) * (1 << i) for i, f in enumerate(flags[n : n + 63])]
+            key.append(pl.sum_horizontal(packed).alias(f"__flags{n}"))
+
+        lf = work.lazy()
+        if self.suppressions is not None:
+            lf = self._suppressed(lf, cols)
+            key.append(pl.col("__suppressed"))
+        projected = (
+            lf.select(pl.all_horizontal(ok).alias("__ok") if ok else pl.lit(value=True).alias("__ok"), *key)
+            .with_row_index("__i")
+            .collect()
+        )
+        return self._broadcast(frame, projected, first)
+
+    def _broadcast(self, frame: pl.DataFrame, projected: pl.DataFrame, first: int) -> pl.DataFrame:
+        """Decide one representative per fact pattern and give its verdicts to every row
+        with that pattern; decide the rows not vouched for one by one."""
+        pl = self._pl
+        key_names = [c for c in projected.columns if c not in ("__i", "__ok")]
+        fast = projected.filter(pl.col("__ok"))
+        slow_rows: list[int] = projected.filter(~pl.col("__ok"))["__i"].to_list()
+        if fast.height:
+            fast = fast.with_columns(pl.col("__i").min().over(key_names).alias("__rep"))
+            reps = fast.group_by("__rep").agg(pl.len().alias("__n"))
+            rep_keys = fast.filter(pl.col("__i") == pl.col("__rep")).select("__rep", *key_names)
+        else:
+            reps = rep_keys = fast
+        self.stats.patterns += reps.height
+
+        counts = dict(zip(reps["__rep"].to_list(), reps["__n"].to_list(), strict=True)) if reps.height else {}
+        records: list[dict[str, Any]] = []
+        failed_reps: list[int] = []
+        for rep_key in rep_keys.iter_rows() if rep_keys.height else ():
+            rep = rep_key[0]
+            cache_key = rep_key[1:]
+            cached = self._results.get(cache_key, _MISSING)
+            if cached is _MISSING:
+                cached = self._decide_rep(frame, rep)
+                self._results[cache_key] = cached
+                self.stats.decided_patterns += 1
+                if len(self._results) > _RESULT_CACHE_LIMIT:
+                    self._results.popitem(last=False)
+            if cached is None:
+                failed_reps.append(rep)
+                continue
+            record, result = cached
+            self.summary.add(result, count=counts[rep])
+            records.append({"__rep": rep, **record})
+
+        if failed_reps:  # representatives that turned out invalid: decide each row alone
+            failed = fast.filter(pl.col("__rep").is_in(failed_reps))["__i"].to_list()
+            slow_rows.extend(failed)
+            fast = fast.filter(~pl.col("__rep").is_in(failed_reps))
+
+        parts = []
+        if fast.height:
+            decided = pl.DataFrame(records, schema={"__rep": pl.UInt32, **_schema(pl, self._columns, skip=2)})
+            rows = fast.select("__i", "__rep")
+            ids = frame.get_column("id").cast(pl.String).gather(rows.get_column("__i")).alias("contact_id")
+            out = (
+                rows.with_columns(ids)
+                .join(decided, on="__rep", how="left")
+                .select(
+                    (pl.col("__i").cast(pl.Int64) + first).alias("row"),
+                    "contact_id",
+                    *self._columns[2:],
+                )
+            )
+            parts.append(out)
+            self.stats.broadcast_rows += fast.height
+        if slow_rows:
+            parts.append(self._per_object(frame, sorted(slow_rows), first))
+        result = pl.concat(parts, how="vertical") if len(parts) > 1 else parts[0]
+        return result.sort("row") if len(parts) > 1 else result
+
+    def _fast_pass(
+        self, frame: pl.DataFrame, text: set[str]
+    ) -> tuple[pl.DataFrame, dict[str, dict[Any, Any]]]:
+        """One vectorised pass of the fast paths, then the libraries and parsers once per
+        distinct value the fast paths left undecided. Returns the frame with helper
+        columns (``__email``, ``__<phone>``, ``__u_<date>`` in UTC microseconds,
+        ``__birth``, ``__t_<text>``) and, per column, what the fallback made of each
+        residual value (``_BLANK_CELL`` for white space, which is a missing value)."""
+        pl = self._pl
+        from dialoglaw.fastpath import email_expr, phone_expr  # noqa: PLC0415
+
+        helpers: dict[str, Any] = {}
+        pending: dict[str, Any] = {}  # raw column -> "the fast path left it undecided"
+        if "email" in text:
+            helpers["__email"] = email_expr(pl.col("email"))
+            pending["email"] = pl.col("__email").is_null()
+        for c in _PHONE:
+            if c in text:
+                helpers[f"__{c}"] = phone_expr(pl.col(c))
+                pending[c] = pl.col(f"__{c}").struct.field("e164").is_null()
+        for c in _DATETIME:
+            if c in text:
+                raw = pl.col(c)
+                parsed = raw.str.to_datetime("%Y-%m-%dT%H:%M:%S%.f%#z", time_zone="UTC", strict=False)
+                helpers[f"__u_{c}"] = pl.when(raw.str.contains(_ISO_INSTANT)).then(parsed).dt.epoch("us")
+                pending[c] = pl.col(f"__u_{c}").is_null()
+            else:
+                helpers[f"__u_{c}"] = pl.lit(None, pl.Int64)
+        if "birth_date" in text:
+            raw = pl.col("birth_date")
+            helpers["__birth"] = pl.when(raw.str.contains(_ISO_DATE)).then(
+                raw.str.to_date("%Y-%m-%d", strict=False)
+            )
+            pending["birth_date"] = pl.col("__birth").is_null()
+        else:
+            helpers["__birth"] = pl.lit(None, pl.Date)
+        for c in (*_TEXT, *_CONSENT_ID):
+            if c in text:
+                low, high = _TEXT.get(c, (1, 200))
+                helpers[f"__t_{c}"] = pl.col(c).str.contains(_TRIMMED) & pl.col(c).str.len_chars().is_between(
+                    low, high
+                )
+                pending[c] = ~pl.col(f"__t_{c}")
+        work = frame.lazy().with_columns(**helpers).collect()
+        if not pending:
+            return work, {}
+        left = work.select(
+            pl.col(c).filter(cond & pl.col(c).is_not_null()).unique().implode().alias(c)
+            for c, cond in pending.items()
+        ).row(0, named=True)
+        residual: dict[str, dict[Any, Any]] = {}
+        fills: list[Any] = []
+        for c, values in left.items():
+            if not values:
+                continue
+            results = {v: _BLANK_CELL if not v.strip() else self._fallback(c, v) for v in values}
+            residual[c] = results
+            good = {v: r for v, r in results.items() if r is not _BLANK_CELL and r is not None}
+            if not good:
+                continue
+            if c == "email":
+                fills.append(
+                    pl.coalesce(
+                        "__email", pl.col(c).replace_strict(good, default=None, return_dtype=pl.String)
+                    ).alias("__email")
+                )
+            elif c in _PHONE:
+                e164 = pl.col(c).replace_strict(
+                    {k: v[0] for k, v in good.items()}, default=None, return_dtype=pl.String
+                )
+                line = pl.col(c).replace_strict(
+                    {k: v[1] for k, v in good.items()}, default=None, return_dtype=pl.String
+                )
+                fast = pl.col(f"__{c}")
+                slow = pl.struct(e164.alias("e164"), line.alias("line_type"))
+                fills.append(
+                    pl.when(fast.struct.field("e164").is_not_null())
+                    .then(fast)
+                    .otherwise(slow)
+                    .alias(f"__{c}")
+                )
+            elif c == "birth_date":
+                fills.append(
+                    pl.coalesce(
+                        "__birth", pl.col(c).replace_strict(good, default=None, return_dtype=pl.Date)
+                    ).alias("__birth")
+                )
+            elif c in _DATETIME:
+                slow = pl.col(c).replace_strict(good, default=None, return_dtype=pl.Int64)
+                fills.append(pl.coalesce(f"__u_{c}", slow).alias(f"__u_{c}"))
+        in_range = [
+            pl.when(pl.col(f"__u_{c}").is_between(_MIN_US, _MAX_US))
+            .then(pl.col(f"__u_{c}"))
+            .alias(f"__u_{c}")
+            for c in _DATETIME
+            if c in text
+        ]
+        work = work.with_columns(fills)
+        return work.with_columns(in_range) if in_range else work, residual
+
+    def _fallback(self, column: str, value: str) -> Any:
+        """The per-object reading of one cell the fast paths left undecided (cached)."""
+        if column == "email":
+            return self._cached(self._email_cache, value, _python_email)
+        if column in _PHONE:
+            return self._cached(self._phone_cache, value, _python_phone)
+        if column == "birth_date":
+            return self._date(value)
+        if column in _DATETIME:
+            return self._instant(value, column)
+        return None  # free text with surrounding white space: the per-object path strips it
+
+    @staticmethod
+    def _cached(cache: dict[str, Any], value: str, compute: Any) -> Any:
+        found = cache.get(value, _MISSING)
+        if found is _MISSING:
+            found = compute(value)
+            if len(cache) < _PARSE_CACHE_LIMIT:
+                cache[value] = found
+        return found
+
+    def _instant(self, text: str, column: str) -> int | None:
+        cached = self._instants.get(text, _MISSING)
+        if cached is _MISSING:
+            try:
+                value = _instant(parse_datetime(text, column))
+                cached = (value - _EPOCH) // timedelta(microseconds=1)
+            except (DialoglawError, ValueError, OverflowError):
+                cached = None
+            if len(self._instants) < _PARSE_CACHE_LIMIT:
+                self._instants[text] = cached
+        return cached  # type: ignore[no-any-return]
+
+    def _date(self, text: str) -> Any:
+        cached = self._dates.get(text, _MISSING)
+        if cached is _MISSING:
+            try:
+                cached = parse_datetime(text, "birth_date").date()
+            except (DialoglawError, ValueError, OverflowError):
+                cached = None
+            if len(self._dates) < _PARSE_CACHE_LIMIT:
+                self._dates[text] = cached
+        return cached
+
+    def _age(self, pl: Any, granted: Any) -> Any:
+        """Full years between the birth date and the German calendar day of the grant
+        (as :func:`dialoglaw.jurisdictions.common.age_at_grant` counts them)."""
+        on = (
+            pl.from_epoch(granted, time_unit="us")
+            .dt.replace_time_zone("UTC")
+            .dt.convert_time_zone("Europe/Berlin")
+        )
+        born = pl.col("__birth")
+        before_birthday = (on.dt.month() * 100 + on.dt.day()) < (born.dt.month() * 100 + born.dt.day())
+        return on.dt.year().cast(pl.Int32) - born.dt.year().cast(pl.Int32) - before_birthday.cast(pl.Int32)
+
+    def _consent_ids(self, cols: set[str], text: set[str], present: dict[str, Any], ok: list[Any]) -> None:
+        """Each consent's id (given, or ``<id>:<channel>``) must be a label of at most
+        200 characters, and the ids of a row distinct."""
+        pl = self._pl
+        ids = []
+        for ch in FLAT_CHANNELS:
+            p = ch.value
+            column = f"{p}_consent_id"
+            has_consent = present[f"{p}_consent_at"]
+            default = (
+                pl.concat_str(pl.col("id"), pl.lit(f":{p}")) if "id" in cols else pl.lit(None, pl.String)
+            )
+            effective = (
+                pl.when(present[column]).then(pl.col(column)).otherwise(default)
+                if column in text
+                else default
+            )
+            ok.append(~has_consent | (effective.str.len_chars() <= 200).fill_null(value=False))
+            ids.append((column in text, pl.when(has_consent).then(effective)))
+        # Default ids differ by their channel suffix; only a given id can collide.
+        for i, (given_a, a) in enumerate(ids):
+            for given_b, b in ids[i + 1 :]:
+                if given_a or given_b:
+                    ok.append(~(a == b).fill_null(value=False))
+
+    def _suppressed(self, lf: Any, cols: set[str]) -> Any:
+        """``__suppressed``: the channels the caller's suppression list bars for the row,
+        from its normalised contact points (as :meth:`SuppressionList.matches` does)."""
+        pl = self._pl
+        assert self.suppressions is not None  # noqa: S101
+        suppressions = self.suppressions
+        fields = []
+        if "email" in cols:
+            fields.append(pl.col("__email").alias("email"))
+        names = lf.collect_schema().names()
+        fields.extend(pl.col(f"__{c}").struct.field("e164").alias(c) for c in _PHONE if f"__{c}" in names)
+        if not fields:
+            return lf.with_columns(pl.lit("", pl.String).alias("__suppressed"))
+
+        def match(row: dict[str, str | None]) -> str:
+            email = row.get("email")
+            folded = None if email is None else unicodedata.normalize("NFC", email.casefold())
+            numbers = [v for k, v in row.items() if k != "email" and v is not None]
+            found = suppressions.matches_points(folded, numbers)
+            return ",".join(sorted(c.value for c in found))
+
+        return lf.with_columns(
+            pl.struct(fields).map_elements(match, return_dtype=pl.String).alias("__suppressed")
+        )
+
+    # --- deciding representatives and single rows ---------------------------------------
+
+    def _result(self, row_number: int, raw: Mapping[str, Any], *, flat: bool = True) -> BatchResult:
+        return _one(
+            row_number,
+            _flat(raw) if flat else raw,
+            self.message,
+            self.at,
+            self.policy,
+            None,
+            self.channels,
+            self.suppressions,
+        )
+
+    def _decide_rep(self, frame: pl.DataFrame, index: int) -> tuple[dict[str, Any], BatchResult] | None:
+        result = self._result(index + 1, frame.row(index, named=True))
+        if result.error is not None:
+            return None
+        record = result_record(result, self.channels)
+        del record["row"], record["contact_id"]
+        return record, result
+
+    def _per_object(
+        self, frame: pl.DataFrame, indices: Sequence[int], first: int, *, flat: bool = True
+    ) -> pl.DataFrame:
+        pl = self._pl
+        records = []
+        for i in indices:
+            result = self._result(first + i, frame.row(i, named=True), flat=flat)
+            self.summary.add(result)
+            records.append(result_record(result, self.channels))
+        self.stats.per_object_rows += len(indices)
+        return (
+            pl.DataFrame(records, schema=_schema(pl, self._columns), orient="row")
+            if records
+            else self._empty()
+        )
+
+    def _error_row(self, error: RowError) -> pl.DataFrame:
+        result = BatchResult(self._next_row, error.contact_id, None, error)
+        self._next_row += 1
+        self.stats.rows += 1
+        self.stats.per_object_rows += 1
+        self.summary.add(result)
+        record = result_record(result, self.channels)
+        row: pl.DataFrame = self._pl.DataFrame([record], schema=_schema(self._pl, self._columns))
+        return row
+
+    def _empty(self) -> pl.DataFrame:
+        empty: pl.DataFrame = self._pl.DataFrame(schema=_schema(self._pl, self._columns))
+        return empty
+
+
+_MISSING: Any = object()
+_BLANK_CELL: Any = object()
+_KNOWN = frozenset(flat_columns())
+_NESTED = frozenset(Contact.model_fields) - _KNOWN
+
+
+def _python_email(value: str) -> str | None:
+    # The per-object reader strips the cell first; a padded cell is left to that path.
+    if value != value.strip():
+        return None
+    try:
+        return check_email(value)
+    except ContactPointError:
+        return None
+
+
+def _python_phone(value: str) -> tuple[str | None, str | None]:
+    if value != value.strip():
+        return None, None
+    try:
+        number = check_phone(value, "DE")
+    except ContactPointError:
+        return None, None
+    return number.e164, number.line_type.value
+
+
+def _schema(pl: Any, columns: Sequence[str], skip: int = 0) -> dict[str, Any]:
+    return {c: pl.Int64 if c == "row" else pl.String for c in columns[skip:]}
+
+
+def _rows_frame(pl: Any, rows: Sequence[Mapping[str, Any]]) -> Any:
+    names = list(dict.fromkeys(k for row in rows for k in row))
+    # An empty cell is a missing value (as the readers' cleaning treats it).
+    return pl.DataFrame(
+        {n: [None if (v := row.get(n)) == "" else v for row in rows] for n in names},
+        schema=dict.fromkeys(names, pl.String),
+        strict=False,
+    )
+
+
+def decide_frame(
+    data: Any,
+    message: Message | Mapping[str, Any],
+    *,
+    at: datetime,
+    policy: Policy | Mapping[str, Any] | None = None,
+    channels: Iterable[Channel | str] | None = None,
+    suppressions: SuppressionList | None = None,
+    engine: Literal["auto", "columnar", "per-object"] = "auto",
+    batch_size: int = 1_000_000,
+) -> DecidedFrame:
+    """Decide every row of a DataFrame (polars or pandas) or pyarrow Table.
+
+    With ``engine="auto"`` a frame in the flat layout (:mod:`dialoglaw.io.flat`) goes
+    through the columnar engine; a frame with nested columns (``consents``,
+    ``objections`` …) through the per-object engine, row by row. The result says which
+    engine ran. Needs polars (``pip install 'dialoglaw[columnar]'``).
+    """
+    pl = _polars()
+    if engine not in ("auto", "columnar", "per-object"):
+        raise InputError.single("decide_frame", "engine", "must be 'auto', 'columnar' or 'per-object'")
+    runner = ColumnarEngine(message, at=at, policy=policy, channels=channels, suppressions=suppressions)
+    frame = runner._frame(data)
+    # Nested-model columns (consents, objections …) mean the nested layout; anything else
+    # is read as the flat layout, where an unknown column is an error of every row.
+    flat = not set(frame.columns) & _NESTED
+    if engine == "per-object" or (engine == "auto" and not flat):
+        parts = [
+            runner._per_object(
+                frame.slice(offset, batch_size),
+                range(min(batch_size, frame.height - offset)),
+                offset + 1,
+                flat=flat,
+            )
+            for offset in range(0, frame.height, batch_size)
+        ]
+        runner.stats.rows = frame.height
+        out = pl.concat(parts) if parts else runner._empty()
+        return DecidedFrame(out, "per-object", runner.summary, runner.stats)
+    parts = [
+        runner.decide_batch(frame.slice(offset, batch_size)) for offset in range(0, frame.height, batch_size)
+    ]
+    out = pl.concat(parts) if parts else runner._empty()
+    return DecidedFrame(out, "columnar", runner.summary, runner.stats)

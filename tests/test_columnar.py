@@ -1,0 +1,281 @@
+"""The columnar engine gives exactly the per-object engine's decisions.
+
+Differential tests: random flat-layout rows (``flat_rows.py``: edge dates around the send
+time, every consent method, every reason code, bad cells) are decided by the columnar
+engine and, independently, row by row through the file readers' path (``flat_to_nested``,
+``decide_many``, ``result_record``); every output column of every row must be equal, and
+so must the summaries.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+
+import dialoglaw
+from dialoglaw import Channel, Message, Policy, decide_frame
+from dialoglaw.batch import decide_many
+from dialoglaw.columnar import ColumnarEngine
+from dialoglaw.io.files import _flat, result_record
+from dialoglaw.messages import CODES
+from dialoglaw.privacy import SuppressionList
+from dialoglaw.summary import Summary, summarize
+from tests.flat_rows import AT, COLUMNS, SENDER, random_rows
+
+ROOT = Path(__file__).resolve().parent.parent
+MESSAGE = Message.model_validate(json.loads((ROOT / "examples" / "message.json").read_text()))
+
+
+def _frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema=dict.fromkeys(COLUMNS, pl.String))
+
+
+def _reference(
+    rows: Iterable[Mapping[str, Any]],
+    message: Message,
+    *,
+    channels: tuple[Channel, ...] = tuple(Channel),
+    **kw: Any,
+) -> tuple[list[dict[str, Any]], Summary]:
+    results = list(
+        decide_many((_flat(r) for r in rows), message, at=kw.pop("at", AT), channels=channels, **kw)
+    )
+    return [result_record(r, channels) for r in results], summarize(results)
+
+
+def _summary(summary: Summary) -> tuple[Any, ...]:
+    d = summary.to_dict()
+    reasons = Counter({(r["channel"], r["code"], r["citation"]): r["count"] for r in d["top_reasons"]})
+    return d["read"], d["errors"], d["error_codes"], d["channels"], reasons
+
+
+def _assert_same(
+    rows: list[dict[str, Any]], message: Message = MESSAGE, workers: int = 1, **kw: Any
+) -> dict[str, Any]:
+    channels = tuple(kw.pop("channels", tuple(Channel)))
+    expected, summary = _reference(rows, message, channels=channels, workers=workers, **dict(kw))
+    got = decide_frame(_frame(rows), message, at=kw.pop("at", AT), channels=channels, **kw)
+    assert got.engine == "columnar"
+    actual = got.frame.to_dicts()
+    assert len(actual) == len(expected)
+    for a, e in zip(actual, expected, strict=True):
+        if a != e:  # pragma: no cover - shown only on failure
+            diff = {k: (a[k], e[k]) for k in e if a.get(k) != e[k]}
+            pytest.fail(f"row {e['row']} differs (columnar, per-object): {diff}\n{rows[e['row'] - 1]}")
+    assert _summary(got.summary) == _summary(summary)
+    return {"stats": got.stats, "expected": expected}
+
+
+def test_columnar_and_per_object_decide_100k_random_rows_identically() -> None:
+    rows = random_rows(100_000, seed=20261123, bad=0.05, distinct=10_000)
+    out = _assert_same(rows, workers=2)
+    stats, expected = out["stats"], out["expected"]
+    # The sample is not trivial: it reaches every status, most codes, errors, and both paths.
+    statuses = Counter(r[f"{c.value}_status"] for r in expected for c in Channel)
+    assert {"permitted", "suppressed", "review", "error"} <= set(statuses)
+    codes = {
+        code.split(":")[0]
+        for r in expected
+        for c in Channel
+        for code in (r[f"{c.value}_reasons"] or "").split(";")
+        if code
+    }
+    grounds = {r[f"{c.value}_ground"] for r in expected for c in Channel} - {None}
+    seen = codes | grounds
+    reachable = {
+        "no_consent", "no_express_consent", "no_presumed_consent", "consent_other_sender", "consent_not_specific",
+        "consent_invalid_method", "consent_unconfirmed", "consent_withdrawn", "consent_not_yet_granted",
+        "consent_by_minor", "consent_other_purpose", "objection", "robinson_list", "no_ads_sticker",
+        "no_contact_point", "contact_point_unsuitable", "existing_customer_conditions_not_met", "unsettled_law",
+        "express_consent", "existing_customer", "presumed_consent", "postal_no_objection", "leaflet_no_refusal",
+    }  # fmt: skip
+    assert reachable <= seen, sorted(reachable - seen)
+    assert seen <= set(CODES)
+    assert stats.broadcast_rows > 0 and stats.per_object_rows > 0
+    assert stats.rows == 100_000 == stats.broadcast_rows + stats.per_object_rows
+
+
+@pytest.mark.parametrize(
+    ("name", "message", "kw"),
+    [
+        (
+            "a policy that decides open questions, sets a staleness threshold and ignores Robinson",
+            MESSAGE,
+            {
+                "policy": Policy(
+                    unknown_audience="business",
+                    stale_consent_after_days=365,
+                    honour_robinson_list=False,
+                    partner_list_max_senders=20,
+                    similarity_groups=(frozenset({"coffee", "tea"}),),
+                    unsettled={
+                        "de.consent.minor": "permit",
+                        "de.uwg.7.3.sms": "permit",
+                        "de.consent.lapse": "suppress",
+                    },
+                    require_confirmed_opt_in=frozenset({Channel.EMAIL}),
+                )
+            },
+        ),
+        (
+            "a message with unknown topic and unknown own-products",
+            MESSAGE.model_copy(update={"topic": None, "own_products": None}),
+            {},
+        ),
+        (
+            "a message without sender facts",
+            MESSAGE.model_copy(update={"sender_identified": None, "valid_opt_out_address": False}),
+            {},
+        ),
+        ("a transactional message", MESSAGE.model_copy(update={"purpose": "transactional"}), {}),
+        (
+            "a message of another sender",
+            MESSAGE.model_copy(update={"sender": "Other AG", "own_products": False}),
+            {},
+        ),
+        ("three channels only", MESSAGE, {"channels": (Channel.SMS, Channel.POSTAL, Channel.PHONE)}),
+        ("a send time in 2015", MESSAGE, {"at": datetime(2015, 6, 1, 9, tzinfo=AT.tzinfo)}),
+        (
+            "a send time on the 2022 renumbering day",
+            MESSAGE,
+            {"at": datetime(2022, 5, 28, 0, 0, tzinfo=AT.tzinfo)},
+        ),
+    ],
+)
+def test_columnar_and_per_object_agree_under(name: str, message: Message, kw: dict[str, Any]) -> None:
+    _assert_same(random_rows(4000, seed=hash(name) % 10_000), message, **kw)
+
+
+def test_a_suppression_list_bars_the_same_rows_in_both_engines() -> None:
+    rows = random_rows(4000, seed=7)
+    suppressions = SuppressionList(b"k" * 32)
+    for row in rows[::7]:
+        if row["email"]:
+            with contextlib.suppress(dialoglaw.InputError):
+                suppressions.add_email(
+                    row["email"].strip(), channels=None if len(suppressions) % 2 else [Channel.EMAIL]
+                )
+        if row["mobile"]:
+            suppressions.add_phone(row["mobile"], channels=[Channel.SMS])
+    assert len(suppressions) > 100
+    out = _assert_same(rows, suppressions=suppressions)
+    assert any("objection" in (r["email_reasons"] or "") for r in out["expected"])
+
+
+def test_repeated_fact_patterns_are_decided_once() -> None:
+    rows = [dict(r, id=f"copy-{i}-{r['id']}") for i in range(20) for r in random_rows(200, seed=3, bad=0.0)]
+    out = _assert_same(rows)
+    assert out["stats"].patterns < len(rows) / 10
+
+
+def test_every_frame_type_gives_the_same_result() -> None:
+    rows = random_rows(1500, seed=11)
+    frame = _frame(rows)
+    base = decide_frame(frame, MESSAGE, at=AT).frame
+    from_arrow = decide_frame(frame.to_arrow(), MESSAGE, at=AT).frame
+    from_pandas = decide_frame(frame.to_pandas(), MESSAGE, at=AT).frame
+    assert from_arrow.equals(base, null_equal=True)
+    assert from_pandas.equals(base, null_equal=True)
+
+
+def test_typed_columns_are_read_as_the_file_readers_read_them() -> None:
+    # Booleans, integers and timestamps (as in a typed Parquet file) instead of text.
+    rows = random_rows(1500, seed=12, bad=0.0)
+    frame = _frame(rows).with_columns(
+        pl.col("robinson_listed").replace_strict(
+            {"true": True, "ja": True, "false": False, "0": False}, default=None, return_dtype=pl.Boolean
+        ),
+        pl.col("email_subject_age").cast(pl.Int64),
+        pl.col("objection_at").str.to_datetime("%Y-%m-%dT%H:%M:%S%#z", time_zone="UTC", strict=False),
+    )
+    got = decide_frame(frame, MESSAGE, at=AT)
+    expected, _ = _reference(frame.to_dicts(), MESSAGE)
+    assert got.frame.to_dicts() == expected
+
+
+def test_an_all_null_column_and_missing_columns_are_absent_facts() -> None:
+    rows = random_rows(500, seed=13, bad=0.0)
+    frame = _frame(rows).select(
+        "id", "audience", "email", "email_consent_at", "email_consent_method", "email_consent_senders"
+    )
+    frame = frame.with_columns(pl.lit(None).alias("fax"))
+    got = decide_frame(frame, MESSAGE, at=AT)
+    expected, _ = _reference(frame.to_dicts(), MESSAGE)
+    assert got.frame.to_dicts() == expected
+    assert got.stats.broadcast_rows > 0
+
+
+def test_an_unknown_column_makes_every_row_an_error() -> None:
+    frame = _frame(random_rows(50, seed=14)).with_columns(pl.lit("x").alias("emial"))
+    got = decide_frame(frame, MESSAGE, at=AT)
+    assert got.engine == "columnar"
+    assert got.stats.per_object_rows == 50  # each row reports the unknown column
+    assert set(got.frame["email_status"]) == {"error"}
+    assert set(got.frame["error_field"]) == {"emial"}
+
+
+def test_nested_frames_go_through_the_per_object_engine() -> None:
+    contacts = [json.loads(line) for line in (ROOT / "examples" / "contacts.jsonl").read_text().splitlines()]
+    frame = pl.DataFrame(
+        {"id": [c["id"] for c in contacts], "consents": [c.get("consents", []) for c in contacts]}
+    )
+    got = decide_frame(frame, MESSAGE, at=AT)
+    assert got.engine == "per-object"
+    assert "engine: per-object" in got.describe()
+    assert got.frame.height == len(contacts)
+
+
+def test_reader_errors_keep_their_row_numbers_in_a_stream() -> None:
+    from dialoglaw.batch import RowError
+
+    rows: list[Any] = random_rows(300, seed=15)
+    rows.insert(0, RowError("invalid_input", "", "CSV line 2 has fewer cells than the header."))
+    rows.insert(150, RowError("invalid_input", "", "CSV line 151 has fewer cells than the header."))
+    engine = ColumnarEngine(MESSAGE, at=AT)
+    got = pl.concat(list(engine.decide_items(rows, batch_size=64))).to_dicts()
+    expected = [
+        result_record(r)
+        for r in decide_many((r if isinstance(r, RowError) else _flat(r) for r in rows), MESSAGE, at=AT)
+    ]
+    assert got == expected
+
+
+def test_bad_arguments_are_input_errors_naming_the_field() -> None:
+    frame = _frame(random_rows(5, seed=16))
+    with pytest.raises(dialoglaw.InputError, match="engine"):
+        decide_frame(frame, MESSAGE, at=AT, engine="fast")  # type: ignore[arg-type]
+    with pytest.raises(dialoglaw.InputError, match="channels"):
+        decide_frame(frame, MESSAGE, at=AT, channels=["email", "pigeon"])
+    with pytest.raises(dialoglaw.InputError, match="at"):
+        decide_frame(frame, MESSAGE, at=AT.replace(tzinfo=None))
+    with pytest.raises(dialoglaw.InputError, match="data"):
+        decide_frame([{"id": "x"}], MESSAGE, at=AT)
+
+
+def test_dates_exactly_at_the_send_time_and_a_microsecond_around_it() -> None:
+    base = dict.fromkeys(COLUMNS) | {
+        "audience": "consumer",
+        "email": "max@example.de",
+        "email_consent_method": "double_opt_in",
+        "email_consent_senders": SENDER,
+    }
+    rows = []
+    for i, delta in enumerate(
+        (timedelta(0), timedelta(microseconds=1), -timedelta(microseconds=1), timedelta(seconds=1))
+    ):
+        when = (AT + delta).isoformat()
+        rows.append(base | {"id": f"g{i}", "email_consent_at": when, "email_confirmed_at": when})
+        rows.append(
+            base
+            | {"id": f"w{i}", "email_consent_at": "2020-01-01T00:00:00+01:00", "email_withdrawn_at": when}
+        )
+        rows.append(base | {"id": f"o{i}", "objection_at": when})
+    _assert_same(rows)
