@@ -355,8 +355,8 @@ def test_both_engines_write_the_same_decision_files_for_a_flat_list(tmp_path: Pa
             written[engine, given.suffix] = (
                 pq.read_table(target).to_pylist() if suffix == ".parquet" else target.read_bytes()
             )
-    for given in (".csv", ".parquet"):
-        assert written["columnar", given] == written["per-object", given]
+    for kind in (".csv", ".parquet"):
+        assert written["columnar", kind] == written["per-object", kind]
 
 
 def _csv_as_table() -> pa.Table:
