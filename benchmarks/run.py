@@ -15,8 +15,15 @@ baseline it is compared with, measured in the same process:
 * per-object batch (contacts/s, already-validated contacts) — baseline: the same;
 * JSONL end to end (read, validate with normalisation, decide, write JSONL) — baseline:
   ``json.loads`` of every line;
-* Parquet end to end (flat layout in, decisions out) — baseline: a polars filter for the
-  naive "has an e-mail opt-in and no opt-out" rule over the same file.
+* Parquet end to end, per-object engine (flat layout in, decisions out) — baseline: a
+  polars filter for the naive "has an e-mail opt-in and no opt-out" rule over the file;
+* columnar engine, Parquet in and decisions out, in batches (the path ``dialoglaw check``
+  takes), run in a child process so that its peak memory is its own — baselines: the
+  naive filter, counting only and writing its result.
+
+Data: ``benchmarks/data.py`` (the example list repeated with new people and jittered
+times, fixed seed). The per-object measures run only up to ``--per-object-max`` contacts
+(default 100,000): at a few thousand contacts a second, 10 million would take hours.
 
 Timings are not asserted anywhere: they depend on the machine. ``docs/performance.md``
 records a run with the machine it came from.
@@ -46,9 +53,12 @@ sys.path.insert(0, str(ROOT / "examples"))
 
 import generate as example_data  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import data as bench_data  # noqa: E402
+
 import dialoglaw  # noqa: E402
 from dialoglaw.batch import decide_many  # noqa: E402
-from dialoglaw.io import flat_columns, nested_to_flat, read_contacts, write_results  # noqa: E402
+from dialoglaw.io import read_contacts, write_results  # noqa: E402
 
 NO_NORM = "pydantic validate, no normalisation"
 AT = datetime(2026, 11, 23, 10, tzinfo=ZoneInfo("Europe/Berlin"))
@@ -100,10 +110,10 @@ def _drain(it: Iterator[Any] | Any) -> None:
 Row = tuple[str, str, float, str, float]
 
 
-def _measure(size: int, base: list[dict[str, Any]], repeats: int, base_us: float) -> list[Row]:
+def _measure(
+    size: int, base: list[dict[str, Any]], repeats: int, base_us: float, per_object_max: int
+) -> list[Row]:
     import polars as pl  # noqa: PLC0415
-    import pyarrow as pa  # noqa: PLC0415
-    import pyarrow.parquet as pq  # noqa: PLC0415
 
     rows: list[Row] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -111,54 +121,98 @@ def _measure(size: int, base: list[dict[str, Any]], repeats: int, base_us: float
         parquet = Path(tmp) / "contacts.parquet"
         out = Path(tmp) / "out.jsonl"
         out_pq = Path(tmp) / "out.parquet"
-        with jsonl.open("w", encoding="utf-8") as handle:
-            for c in _contacts(size, base):
-                handle.write(json.dumps(c, ensure_ascii=False) + "\n")
-        schema = pa.schema([(c, pa.string()) for c in flat_columns()])
-        flat = [
-            {k: None if v is None else str(v) for k, v in nested_to_flat(c).items()}
-            for c in _contacts(size, base)
-        ]
-        pq.write_table(pa.Table.from_pylist(flat, schema=schema), parquet)
-        flat.clear()
-
-        validated = [dialoglaw.Contact.model_validate(c) for c in _contacts(min(size, 20000), base)]
-        m = len(validated)
-        per_object = _median(_rate(m, lambda: _drain(decide_many(validated, MESSAGE, at=AT))), repeats)
-        rows.append((f"per-object batch, {m:,} validated", "contacts/s", per_object, NO_NORM, 1e6 / base_us))
-        validated.clear()
-
-        lines = jsonl.read_text(encoding="utf-8").splitlines()
-        loads = _median(_rate(size, lambda: [json.loads(line) for line in lines]), repeats)
-        lines.clear()
-
-        def jsonl_run() -> None:
-            _drain(write_results(decide_many(read_contacts(jsonl), MESSAGE, at=AT), out))
-
-        e2e = _median(_rate(size, jsonl_run), repeats)
-        rows.append((f"JSONL end to end, {size:,}", "contacts/s", e2e, "json.loads per line", loads))
-
-        def parquet_run() -> None:
-            _drain(write_results(decide_many(read_contacts(parquet), MESSAGE, at=AT), out_pq))
+        frame = bench_data.flat_frame(size)
+        frame.write_parquet(parquet)
 
         def naive() -> object:
             email_opt_in = pl.col("email_consent_at").is_not_null() & pl.col("email_withdrawn_at").is_null()
             query = pl.scan_parquet(parquet).filter(email_opt_in & pl.col("objection_at").is_null())
             return query.select(pl.len()).collect()
 
-        e2e_pq = _median(_rate(size, parquet_run), repeats)
+        def naive_write() -> object:
+            email_opt_in = pl.col("email_consent_at").is_not_null() & pl.col("email_withdrawn_at").is_null()
+            permitted = email_opt_in & pl.col("objection_at").is_null()
+            pl.scan_parquet(parquet).select("id", permitted.alias("email_permitted")).sink_parquet(out_pq)
+            return None
+
         sql = _median(_rate(size, naive), repeats)
+        sql_write = _median(_rate(size, naive_write), repeats)
+
+        if size <= per_object_max:
+            validated = [dialoglaw.Contact.model_validate(c) for c in _contacts(min(size, 20000), base)]
+            m = len(validated)
+            per_object = _median(_rate(m, lambda: _drain(decide_many(validated, MESSAGE, at=AT))), repeats)
+            rows.append(
+                (f"per-object batch, {m:,} validated", "contacts/s", per_object, NO_NORM, 1e6 / base_us)
+            )
+            validated.clear()
+            lines = bench_data.nested_lines(frame)
+            jsonl.write_text("\n".join(lines) + "\n", encoding="utf-8")
+            loads = _median(_rate(size, lambda: [json.loads(line) for line in lines]), repeats)
+            lines.clear()
+
+            def jsonl_run() -> None:
+                _drain(write_results(decide_many(read_contacts(jsonl), MESSAGE, at=AT), out))
+
+            e2e = _median(_rate(size, jsonl_run), repeats)
+            rows.append((f"JSONL end to end, {size:,}", "contacts/s", e2e, "json.loads per line", loads))
+
+            def parquet_run() -> None:
+                _drain(write_results(decide_many(read_contacts(parquet), MESSAGE, at=AT), out_pq))
+
+            e2e_pq = _median(_rate(size, parquet_run), repeats)
+            rows.append((f"Parquet per-object, {size:,}", "contacts/s", e2e_pq, "polars naive filter", sql))
+        del frame
+
+        runs = [_columnar_child(parquet, out_pq) for _ in range(repeats)]
+        rate = statistics.median(size / seconds for seconds, _ in runs)
+        peak = max(mb for _, mb in runs)
+        rows.append((f"columnar, Parquet in+out, {size:,}", "contacts/s", rate, "polars naive filter", sql))
         rows.append(
-            (f"Parquet end to end, {size:,}", "contacts/s", e2e_pq, "polars naive opt-in filter", sql)
+            (f"columnar, Parquet in+out, {size:,}", "contacts/s", rate, "naive filter + write", sql_write)
         )
+        rows.append((f"columnar peak RSS, {size:,}", "MB", peak, "(child process)", peak))
     return rows
+
+
+def _columnar_child(source: Path, target: Path) -> tuple[float, float]:
+    """Run the columnar engine in a fresh process; its time and peak RSS."""
+    import subprocess  # noqa: PLC0415
+
+    done = subprocess.run(  # noqa: S603 - this script, with paths it made
+        [sys.executable, __file__, "--columnar-child", str(source), str(target)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    seconds, mb = done.stdout.split()
+    return float(seconds), float(mb)
+
+
+def _run_columnar(source: str, target: str) -> None:
+    import pyarrow.parquet as pq  # noqa: PLC0415
+
+    from dialoglaw.columnar import ColumnarEngine  # noqa: PLC0415
+    from dialoglaw.io import write_frames  # noqa: PLC0415
+
+    start = time.perf_counter()
+    engine = ColumnarEngine(MESSAGE, at=AT)
+    batches = pq.ParquetFile(source).iter_batches(batch_size=262_144)
+    _drain(write_frames((engine.decide_batch(b) for b in batches), target, engine.columns))
+    seconds = time.perf_counter() - start
+    print(seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sizes", default="10000", help="comma-separated contact counts")
+    parser.add_argument("--sizes", default="10000,100000", help="comma-separated contact counts")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--per-object-max", type=int, default=100_000)
+    parser.add_argument("--columnar-child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.columnar_child:
+        _run_columnar(*args.columnar_child)
+        return
     base = example_data.generate(3000)
     print(
         f"dialoglaw {dialoglaw.__version__} · Python {platform.python_version()} · {platform.machine()} · "
@@ -190,13 +244,13 @@ def main() -> None:
     )
 
     for size in (int(s) for s in args.sizes.split(",")):
-        rows.extend(_measure(size, base, args.repeats, base_us))
+        rows.extend(_measure(size, base, args.repeats, base_us, args.per_object_max))
 
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     width = max(len(r[0]) for r in rows)
     print(f"{'measure':<{width}}  {'value':>12} {'unit':<11} {'baseline':<37} {'value':>12}  ratio")
     for name, unit, value, base_name, base_value in rows:
-        ratio = base_value / value if unit == "µs" else value / base_value
+        ratio = base_value / value if unit in ("µs", "MB") else value / base_value
         print(
             f"{name:<{width}}  {value:>12,.1f} {unit:<11} {base_name:<37} {base_value:>12,.1f}  {ratio:6.3f}×"
         )

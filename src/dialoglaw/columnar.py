@@ -236,12 +236,13 @@ class ColumnarEngine:
             if self.policy is None or self.policy.stale_consent_after_days is None
             else self.policy.stale_consent_after_days * 86_400_000_000
         )
-        self._results: OrderedDict[tuple[Any, ...], tuple[dict[str, Any], BatchResult] | None] = OrderedDict()
+        self._results: OrderedDict[tuple[Any, ...], tuple[dict[str, Any], Summary] | None] = OrderedDict()
         self._instants: dict[str, int | None] = {}
         self._email_cache: dict[str, str | None] = {}
         self._phone_cache: dict[str, tuple[str | None, str | None]] = {}
         self._dates: dict[str, Any] = {}
         self._next_row = 1
+        self._layouts: dict[tuple[tuple[str, ...], tuple[str, ...]], int] = {}
 
     # --- public ------------------------------------------------------------------------
 
@@ -313,9 +314,11 @@ class ColumnarEngine:
         pl = self._pl
         # An all-null column may arrive typed Null: read it as (absent) text.
         frame = frame.with_columns(pl.col(c).cast(pl.String) for c, t in frame.schema.items() if t == pl.Null)
-        cols = set(frame.columns)
+        # A column without a value in this batch is an absent fact for every row.
+        cols = {c for c in frame.columns if frame.get_column(c).null_count() < frame.height}
         text = {c for c in cols if frame.schema[c] == pl.String}
         work, residual = self._fast_pass(frame, text)
+        days = self._german_days(work)
         at = self._at_us
         ok: list[Any] = []  # per-row conditions that vouch for the row
         flags: list[Any] = []  # boolean parts of the fact pattern
@@ -374,7 +377,7 @@ class ColumnarEngine:
                 used = pl.col(f"__u_{p}_last_used_at")
                 last = pl.when(used <= at).then(pl.max_horizontal(granted, used)).otherwise(granted)
                 flags.append(((at - last) > self._stale_us).fill_null(value=False))
-            key.append(self._age(pl, granted).alias(f"__age_{p}"))
+            key.append(self._age(pl, granted, days).alias(f"__age_{p}"))
         self._consent_ids(cols, text, present, ok)
         # The boolean parts are packed into integers: a narrower key groups faster.
         for n in range(0, len(flags), 63):
@@ -397,6 +400,11 @@ class ColumnarEngine:
         with that pattern; decide the rows not vouched for one by one."""
         pl = self._pl
         key_names = [c for c in projected.columns if c not in ("__i", "__ok")]
+        # Patterns are cached across batches; a batch with other columns (or dtypes) has
+        # another key layout, so the layout is part of the cache key.
+        layout = self._layouts.setdefault(
+            (tuple(key_names), tuple(str(projected.schema[c]) for c in key_names)), len(self._layouts)
+        )
         fast = projected.filter(pl.col("__ok"))
         slow_rows: list[int] = projected.filter(~pl.col("__ok"))["__i"].to_list()
         if fast.height:
@@ -412,7 +420,7 @@ class ColumnarEngine:
         failed_reps: list[int] = []
         for rep_key in rep_keys.iter_rows() if rep_keys.height else ():
             rep = rep_key[0]
-            cache_key = rep_key[1:]
+            cache_key = (layout, *rep_key[1:])
             cached = self._results.get(cache_key, _MISSING)
             if cached is _MISSING:
                 cached = self._decide_rep(frame, rep)
@@ -423,8 +431,8 @@ class ColumnarEngine:
             if cached is None:
                 failed_reps.append(rep)
                 continue
-            record, result = cached
-            self.summary.add(result, count=counts[rep])
+            record, counted = cached
+            self.summary.merge(counted, counts[rep])
             records.append({"__rep": rep, **record})
 
         if failed_reps:  # representatives that turned out invalid: decide each row alone
@@ -597,17 +605,48 @@ class ColumnarEngine:
                 self._dates[text] = cached
         return cached
 
-    def _age(self, pl: Any, granted: Any) -> Any:
+    def _age(self, pl: Any, granted: Any, residual_days: dict[int, Any]) -> Any:
         """Full years between the birth date and the German calendar day of the grant
-        (as :func:`dialoglaw.jurisdictions.common.age_at_grant` counts them)."""
-        on = (
-            pl.from_epoch(granted, time_unit="us")
-            .dt.replace_time_zone("UTC")
-            .dt.convert_time_zone("Europe/Berlin")
-        )
+        (as :func:`dialoglaw.jurisdictions.common.age_at_grant` counts them). Berlin is
+        between UTC+1 and UTC+3 on every day from 1900 on, so the German day is the UTC
+        day of the instant plus one hour whenever that equals the day of the instant plus
+        three hours; the other instants (late evening UTC) were converted with zoneinfo,
+        as the per-object engine converts them, in ``residual_days``."""
+        day_us = 86_400_000_000
+        hour_us = 3_600_000_000
+        plus_one = (granted + hour_us) // day_us
+        plus_three = (granted + 3 * hour_us) // day_us
+        exact = pl.when(plus_one == plus_three).then(plus_one)
+        if residual_days:
+            looked_up = granted.replace_strict(residual_days, default=None, return_dtype=pl.Int64)
+            exact = pl.coalesce(exact, looked_up)
+        on = exact.cast(pl.Int32).cast(pl.Date)
         born = pl.col("__birth")
         before_birthday = (on.dt.month() * 100 + on.dt.day()) < (born.dt.month() * 100 + born.dt.day())
-        return on.dt.year().cast(pl.Int32) - born.dt.year().cast(pl.Int32) - before_birthday.cast(pl.Int32)
+        age = on.dt.year().cast(pl.Int32) - born.dt.year().cast(pl.Int32) - before_birthday.cast(pl.Int32)
+        return pl.when(born.is_not_null()).then(age)
+
+    def _german_days(self, work: pl.DataFrame) -> dict[int, int]:
+        """The German day (days since 1970-01-01) of every grant instant with a birth date
+        whose day the UTC+1/UTC+3 rule does not settle, by zoneinfo."""
+        pl = self._pl
+        hour_us, day_us = 3_600_000_000, 86_400_000_000
+        columns = [f"__u_{c.value}_consent_at" for c in FLAT_CHANNELS]
+        lists = work.select(
+            pl.col(c)
+            .filter(
+                pl.col("__birth").is_not_null()
+                & ((pl.col(c) + hour_us) // day_us != (pl.col(c) + 3 * hour_us) // day_us)
+            )
+            .unique()
+            .implode()
+            for c in columns
+        ).row(0)
+        unsettled = {us for values in lists for us in values if us is not None}
+        epoch_day = _EPOCH.date().toordinal()
+        return {
+            us: german_date(_EPOCH + timedelta(microseconds=us)).toordinal() - epoch_day for us in unsettled
+        }
 
     def _consent_ids(self, cols: set[str], text: set[str], present: dict[str, Any], ok: list[Any]) -> None:
         """Each consent's id (given, or ``<id>:<channel>``) must be a label of at most
@@ -673,13 +712,16 @@ class ColumnarEngine:
             self.suppressions,
         )
 
-    def _decide_rep(self, frame: pl.DataFrame, index: int) -> tuple[dict[str, Any], BatchResult] | None:
+    def _decide_rep(self, frame: pl.DataFrame, index: int) -> tuple[dict[str, Any], Summary] | None:
+        """The output columns (without row and id) and the summary counts of one row."""
         result = self._result(index + 1, frame.row(index, named=True))
         if result.error is not None:
             return None
         record = result_record(result, self.channels)
         del record["row"], record["contact_id"]
-        return record, result
+        counted = Summary()
+        counted.add(result)
+        return record, counted
 
     def _per_object(
         self, frame: pl.DataFrame, indices: Sequence[int], first: int, *, flat: bool = True

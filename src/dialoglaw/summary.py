@@ -41,6 +41,21 @@ class Summary:
                 code = f.code if f.code != "unsettled_law" else f"unsettled_law:{f.ctx.get('question')}"
                 self.reasons[verdict.channel, code, f.citation.de if f.citation else ""] += count
 
+    def merge(self, other: Summary, times: int = 1) -> None:
+        """Add the counts of ``other``, ``times`` over (the columnar engine counts one
+        fact pattern's summary for every row with that pattern)."""
+        self.read += other.read * times
+        self.errors += other.errors * times
+        for counter, more in (
+            (self.error_codes, other.error_codes),
+            (self.status, other.status),
+            (self.reasons, other.reasons),
+        ):
+            for key, n in more.items():
+                counter[key] += n * times  # type: ignore[index]
+        for channel in other.channels:
+            self.channels.setdefault(channel)
+
     def track(self, results: Iterable[BatchResult]) -> Iterator[BatchResult]:
         """Pass results through while counting them."""
         for result in results:
