@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import platform
 import resource
 import statistics
@@ -122,7 +123,7 @@ def _measure(
         out = Path(tmp) / "out.jsonl"
         out_pq = Path(tmp) / "out.parquet"
         frame = bench_data.flat_frame(size)
-        frame.write_parquet(parquet)
+        frame.write_parquet(parquet, row_group_size=65_536)
 
         def naive() -> object:
             email_opt_in = pl.col("email_consent_at").is_not_null() & pl.col("email_withdrawn_at").is_null()
@@ -156,6 +157,8 @@ def _measure(
 
             e2e = _median(_rate(size, jsonl_run), repeats)
             rows.append((f"JSONL end to end, {size:,}", "contacts/s", e2e, "json.loads per line", loads))
+            _, jsonl_mb = _child("--check-child", jsonl, out)
+            rows.append((f"JSONL check peak RSS, {size:,}", "MB", jsonl_mb, "(child process)", jsonl_mb))
 
             def parquet_run() -> None:
                 _drain(write_results(decide_many(read_contacts(parquet), MESSAGE, at=AT), out_pq))
@@ -164,7 +167,7 @@ def _measure(
             rows.append((f"Parquet per-object, {size:,}", "contacts/s", e2e_pq, "polars naive filter", sql))
         del frame
 
-        runs = [_columnar_child(parquet, out_pq) for _ in range(repeats)]
+        runs = [_child("--columnar-child", parquet, out_pq) for _ in range(repeats)]
         rate = statistics.median(size / seconds for seconds, _ in runs)
         peak = max(mb for _, mb in runs)
         rows.append((f"columnar, Parquet in+out, {size:,}", "contacts/s", rate, "polars naive filter", sql))
@@ -175,18 +178,30 @@ def _measure(
     return rows
 
 
-def _columnar_child(source: Path, target: Path) -> tuple[float, float]:
-    """Run the columnar engine in a fresh process; its time and peak RSS."""
+def _child(mode: str, source: Path, target: Path) -> tuple[float, float]:
+    """Run one job in a fresh process; its time and peak RSS."""
     import subprocess  # noqa: PLC0415
 
     done = subprocess.run(  # noqa: S603 - this script, with paths it made
-        [sys.executable, __file__, "--columnar-child", str(source), str(target)],
+        [sys.executable, __file__, mode, str(source), str(target)],
         check=True,
         capture_output=True,
         text=True,
     )
-    seconds, mb = done.stdout.split()
+    seconds, mb = done.stdout.split()[-2:]
     return float(seconds), float(mb)
+
+
+def _run_check(source: str, target: str) -> None:
+    """``dialoglaw check`` on a JSON Lines file (the per-object engine, streaming)."""
+    from dialoglaw.cli import main as cli  # noqa: PLC0415
+
+    start = time.perf_counter()
+    argv = ["check", source, "--message", str(ROOT / "examples" / "message.json"), "--at", AT.isoformat()]
+    with open(os.devnull, "w") as sink:
+        cli([*argv, "--out", target, "--quiet"], out=sink)
+    seconds = time.perf_counter() - start
+    print(seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
 def _run_columnar(source: str, target: str) -> None:
@@ -197,7 +212,7 @@ def _run_columnar(source: str, target: str) -> None:
 
     start = time.perf_counter()
     engine = ColumnarEngine(MESSAGE, at=AT)
-    batches = pq.ParquetFile(source).iter_batches(batch_size=262_144)
+    batches = pq.ParquetFile(source).iter_batches(batch_size=65_536)
     _drain(write_frames((engine.decide_batch(b) for b in batches), target, engine.columns))
     seconds = time.perf_counter() - start
     print(seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
@@ -209,9 +224,13 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--per-object-max", type=int, default=100_000)
     parser.add_argument("--columnar-child", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--check-child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.columnar_child:
         _run_columnar(*args.columnar_child)
+        return
+    if args.check_child:
+        _run_check(*args.check_child)
         return
     base = example_data.generate(3000)
     print(

@@ -803,7 +803,7 @@ def decide_frame(
     channels: Iterable[Channel | str] | None = None,
     suppressions: SuppressionList | None = None,
     engine: Literal["auto", "columnar", "per-object"] = "auto",
-    batch_size: int = 1_000_000,
+    batch_size: int = 65_536,
 ) -> DecidedFrame:
     """Decide every row of a DataFrame (polars or pandas) or pyarrow Table.
 
