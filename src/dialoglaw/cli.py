@@ -356,9 +356,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="auto",
         help="auto (default): the columnar engine for CSV and Parquet when polars is installed",
     )
-    check.add_argument(
-        "--batch-size", type=int, default=65_536, help="rows per batch of the columnar engine"
-    )
+    check.add_argument("--batch-size", type=int, default=65_536, help="rows per batch of the columnar engine")
     check.add_argument(
         "--workers", type=int, default=1, help="worker processes of the per-object engine (order is kept)"
     )
