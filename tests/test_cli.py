@@ -137,15 +137,15 @@ def test_check_gives_the_same_summary_for_the_jsonl_and_the_csv_list(tmp_path: P
         outputs[path.suffix] = done.stdout.split("\n", 2)[2]
         engines[path.suffix] = done.stdout.split("\n", 2)[1]
     assert engines[".csv"].startswith("engine: columnar · 3,000 rows")
-    assert engines[".jsonl"] == "engine: per-object"
+    assert engines[".jsonl"].startswith("engine: columnar · 3,000 rows")
     assert summaries[".csv"] == summaries[".jsonl"]
     assert summaries[".csv"]["errors"] == 0
     assert outputs[".csv"] == outputs[".jsonl"]
 
 
 def test_check_with_two_workers_prints_what_one_worker_prints() -> None:
-    one = run("check", str(CAMPAIGN_JSONL), *SEND)
-    two = run("check", str(CAMPAIGN_JSONL), *SEND, "--workers", "2")
+    one = run("check", str(CAMPAIGN_JSONL), *SEND, "--engine", "per-object")
+    two = run("check", str(CAMPAIGN_JSONL), *SEND, "--engine", "per-object", "--workers", "2")
     assert one.returncode == two.returncode == 0, two.stderr
     assert two.stdout == one.stdout
 
@@ -340,22 +340,23 @@ def test_the_console_script_is_installed_and_runs() -> None:
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet", ".jsonl"])
-def test_both_engines_write_the_same_decision_files_for_a_flat_list(tmp_path: Path, suffix: str) -> None:
-    """``--engine columnar`` (the default for CSV and Parquet) and ``--engine per-object``
-    write byte-identical CSV and JSON Lines and equal Parquet decision files."""
+def test_both_engines_write_the_same_decision_files_for_a_list(tmp_path: Path, suffix: str) -> None:
+    """``--engine columnar`` (the default) and ``--engine per-object`` write
+    byte-identical CSV and JSON Lines and equal Parquet decision files, for flat (CSV,
+    Parquet) and nested (JSON Lines) input."""
     source = tmp_path / "campaign.parquet"
     pq.write_table(_csv_as_table(), source)
     written = {}
     for engine in ("columnar", "per-object"):
         target = tmp_path / f"{engine}{suffix}"
-        for given in (CAMPAIGN_CSV, source):
+        for given in (CAMPAIGN_CSV, source, CAMPAIGN_JSONL):
             done = run("check", str(given), *SEND, "--engine", engine, "--out", str(target), "--quiet")
             assert done.returncode == 0, done.stderr
             assert f"engine: {engine}" in done.stdout
             written[engine, given.suffix] = (
                 pq.read_table(target).to_pylist() if suffix == ".parquet" else target.read_bytes()
             )
-    for kind in (".csv", ".parquet"):
+    for kind in (".csv", ".parquet", ".jsonl"):
         assert written["columnar", kind] == written["per-object", kind]
 
 
@@ -368,7 +369,45 @@ def _csv_as_table() -> pa.Table:
     )
 
 
-def test_engine_columnar_refuses_json_lines() -> None:
-    done = run("check", str(CAMPAIGN_JSONL), *SEND, "--engine", "columnar")
-    assert done.returncode == 2
-    assert "flat layout" in done.stderr
+def test_the_columnar_engine_decides_nested_only_contacts_and_bad_lines_as_the_per_object_engine(
+    tmp_path: Path,
+) -> None:
+    """JSON Lines contacts the flat layout cannot hold exactly (a consent for two
+    channels, two uses, an unknown field, padded text, a German date, a null) and
+    unreadable lines get exactly the per-object engine's rows, in place."""
+    lines = CAMPAIGN_JSONL.read_text(encoding="utf-8").splitlines()[:40]
+    first = json.loads(lines[1])
+    consent = {"id": "k", "granted_at": "2024-01-02T10:00:00+01:00", "method": "double_opt_in"}
+    odd = [
+        {**first, "consents": [{**consent, "channels": ["email", "sms"], "senders": ["ACME Kaffee GmbH"]}]},
+        {
+            **first,
+            "consents": [
+                {
+                    **consent,
+                    "channels": ["email"],
+                    "senders": ["ACME Kaffee GmbH"],
+                    "used_at": ["2024-02-01T10:00:00+01:00", "2030-01-01T10:00:00+01:00"],
+                }
+            ],
+        },
+        {**first, "newsletter": True},
+        {**first, "email": " padded@example.de "},
+        {**first, "relationship": {**first["relationship"], "obtained_at": "01.02.2019"}},
+        {**first, "fax": None},
+    ]
+    mixed = [*lines[:10], "", "{not json", "[1, 2]", *(json.dumps(o) for o in odd), *lines[10:]]
+    source = tmp_path / "mixed.jsonl"
+    source.write_text("\n".join(mixed) + "\n", encoding="utf-8")
+    written = {}
+    for engine in ("columnar", "per-object"):
+        target = tmp_path / f"{engine}.jsonl"
+        done = run("check", str(source), *SEND, "--engine", engine, "--out", str(target), "--quiet")
+        assert done.returncode == 1, done.stderr  # the two bad lines are errors
+        written[engine] = target.read_text(encoding="utf-8")
+        if engine == "columnar":
+            assert "engine: columnar · 48 rows" in done.stdout
+            assert "· 8 rows decided one by one" in done.stdout  # six odd contacts, two bad lines
+    assert written["columnar"] == written["per-object"]
+    rows = [json.loads(line) for line in written["columnar"].splitlines()]
+    assert [r["error_code"] for r in rows[10:12]] == ["invalid_json", "invalid_input"]

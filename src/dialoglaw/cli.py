@@ -205,10 +205,8 @@ def _cmd_check(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _engine_for(args: argparse.Namespace) -> str:
-    """The columnar engine for flat input (CSV, Parquet) when polars is installed."""
-    from dialoglaw.io.files import detect_format  # noqa: PLC0415
-
-    flat = detect_format(args.input, args.input_format) != "jsonl"
+    """The columnar engine when polars is installed (JSON Lines contacts the flat layout
+    cannot hold exactly go through the per-object engine inside it)."""
     if args.engine == "per-object":
         return "per-object"
     try:
@@ -217,10 +215,6 @@ def _engine_for(args: argparse.Namespace) -> str:
         if args.engine == "columnar":
             raise CliError("--engine columnar needs polars: pip install 'dialoglaw[columnar]'.") from None
         return "per-object"
-    if not flat:
-        if args.engine == "columnar":
-            raise CliError("--engine columnar reads the flat layout (CSV or Parquet), not JSON Lines.")
-        return "per-object"
     return "columnar"
 
 
@@ -228,7 +222,7 @@ def _check_columnar(
     args: argparse.Namespace, message: Any, at: datetime, policy: Any, channels: Any, summary: Any
 ) -> str:
     from dialoglaw.columnar import ColumnarEngine  # noqa: PLC0415
-    from dialoglaw.io import read_flat_csv, write_frames  # noqa: PLC0415
+    from dialoglaw.io import read_contacts, read_flat_csv, write_frames  # noqa: PLC0415
     from dialoglaw.io.files import _pyarrow_parquet, detect_format  # noqa: PLC0415
 
     engine = ColumnarEngine(message, at=at, policy=policy, channels=channels, summary=summary)
@@ -239,6 +233,8 @@ def _check_columnar(
         except (OSError, ValueError) as exc:
             raise CliError(f"Cannot read {args.input} as Parquet ({exc}).") from None
         frames: Any = (engine.decide_batch(b) for b in handle.iter_batches(batch_size=args.batch_size))
+    elif detect_format(args.input, args.input_format) == "jsonl":
+        frames = engine.decide_nested(read_contacts(args.input, "jsonl"), batch_size=args.batch_size)
     else:
         frames = engine.decide_items(read_flat_csv(args.input), batch_size=args.batch_size)
     if args.out:
@@ -354,11 +350,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--engine",
         choices=["auto", "columnar", "per-object"],
         default="auto",
-        help="auto (default): the columnar engine for CSV and Parquet when polars is installed",
+        help="auto (default): the columnar engine when polars is installed",
     )
     check.add_argument("--batch-size", type=int, default=65_536, help="rows per batch of the columnar engine")
     check.add_argument(
-        "--workers", type=int, default=1, help="worker processes of the per-object engine (order is kept)"
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes of the per-object engine (--engine per-object; order is kept)",
     )
     check.add_argument("--top", type=int, default=10, help="how many top reasons to list")
     check.add_argument("--summary-json", help="also write the summary as JSON to this file")

@@ -25,6 +25,7 @@ Needs the ``columnar`` extra (polars and pyarrow).
 
 from __future__ import annotations
 
+import itertools
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -37,7 +38,7 @@ from dialoglaw.channels import Channel
 from dialoglaw.errors import DialoglawError, InputError
 from dialoglaw.facts import Contact, Message, _instant
 from dialoglaw.io.files import _flat, result_columns, result_record
-from dialoglaw.io.flat import FLAT_CHANNELS, flat_columns, parse_datetime
+from dialoglaw.io.flat import FLAT_CHANNELS, exact_flat_row, flat_columns, parse_datetime
 from dialoglaw.normalize import ContactPointError, check_email, check_phone
 from dialoglaw.policy import Policy
 from dialoglaw.summary import Summary
@@ -290,6 +291,41 @@ class ColumnarEngine:
         if buffer:
             yield self.decide_batch(_rows_frame(pl, buffer))
 
+    def decide_nested(
+        self, items: Iterable[Mapping[str, Any] | RowError], batch_size: int = 65_536
+    ) -> Iterator[Any]:
+        """Decide a stream of contacts in the nested model (dicts, as read from JSON
+        Lines) and reader errors, in order, a batch at a time; yields output frames.
+
+        A contact the flat layout holds exactly (:func:`dialoglaw.io.flat.exact_flat_row`)
+        joins the columnar projection; any other contact, and any row the projection
+        cannot vouch for, is decided by the per-object engine from the dict as given."""
+        originals: list[Mapping[str, Any]] = []
+        for item in items:
+            if isinstance(item, RowError):
+                if originals:
+                    yield self._nested_batch(originals)
+                    originals = []
+                yield self._error_row(item)
+                continue
+            originals.append(item)
+            if len(originals) >= batch_size:
+                yield self._nested_batch(originals)
+                originals = []
+        if originals:
+            yield self._nested_batch(originals)
+
+    def _nested_batch(self, originals: Sequence[Mapping[str, Any]]) -> pl.DataFrame:
+        flats = [exact_flat_row(item) for item in originals]
+        first = self._next_row
+        self._next_row += len(originals)
+        self.stats.rows += len(originals)
+        forced = [i for i, row in enumerate(flats) if row is None]
+        if len(forced) == len(flats):
+            return self._per_object(None, range(len(flats)), first, originals=originals)
+        frame = _rows_frame(self._pl, [row or {} for row in flats])
+        return self._columnar(frame, first, originals=originals, forced=forced)
+
     # --- the projection ----------------------------------------------------------------
 
     def _frame(self, batch: Any) -> pl.DataFrame:
@@ -310,7 +346,14 @@ class ColumnarEngine:
             "columnar engine", "data", "must be a polars or pandas DataFrame or a pyarrow Table"
         )
 
-    def _columnar(self, frame: pl.DataFrame, first: int) -> pl.DataFrame:
+    def _columnar(
+        self,
+        frame: pl.DataFrame,
+        first: int,
+        *,
+        originals: Sequence[Mapping[str, Any]] | None = None,
+        forced: Sequence[int] = (),
+    ) -> pl.DataFrame:
         pl = self._pl
         # An all-null column may arrive typed Null: read it as (absent) text.
         frame = frame.with_columns(pl.col(c).cast(pl.String) for c, t in frame.schema.items() if t == pl.Null)
@@ -393,11 +436,20 @@ class ColumnarEngine:
             .with_row_index("__i")
             .collect()
         )
-        return self._broadcast(frame, projected, first)
+        if forced:  # rows the flat layout cannot hold: decided from their nested dicts
+            projected = projected.with_columns(pl.col("__ok") & ~pl.col("__i").is_in(forced))
+        return self._broadcast(frame, projected, first, originals)
 
-    def _broadcast(self, frame: pl.DataFrame, projected: pl.DataFrame, first: int) -> pl.DataFrame:
+    def _broadcast(
+        self,
+        frame: pl.DataFrame,
+        projected: pl.DataFrame,
+        first: int,
+        originals: Sequence[Mapping[str, Any]] | None = None,
+    ) -> pl.DataFrame:
         """Decide one representative per fact pattern and give its verdicts to every row
-        with that pattern; decide the rows not vouched for one by one."""
+        with that pattern; decide the rows not vouched for one by one (from
+        ``originals`` where the rows came from nested contacts)."""
         pl = self._pl
         key_names = [c for c in projected.columns if c not in ("__i", "__ok")]
         # Patterns are cached across batches; a batch with other columns (or dtypes) has
@@ -457,7 +509,7 @@ class ColumnarEngine:
             parts.append(out)
             self.stats.broadcast_rows += fast.height
         if slow_rows:
-            parts.append(self._per_object(frame, sorted(slow_rows), first))
+            parts.append(self._per_object(frame, sorted(slow_rows), first, originals=originals))
         result = pl.concat(parts, how="vertical") if len(parts) > 1 else parts[0]
         return result.sort("row") if len(parts) > 1 else result
 
@@ -724,12 +776,22 @@ class ColumnarEngine:
         return record, counted
 
     def _per_object(
-        self, frame: pl.DataFrame, indices: Sequence[int], first: int, *, flat: bool = True
+        self,
+        frame: pl.DataFrame | None,
+        indices: Sequence[int],
+        first: int,
+        *,
+        originals: Sequence[Mapping[str, Any]] | None = None,
+        flat: bool = True,
     ) -> pl.DataFrame:
         pl = self._pl
         records = []
         for i in indices:
-            result = self._result(first + i, frame.row(i, named=True), flat=flat)
+            if originals is not None:
+                result = self._result(first + i, originals[i], flat=False)
+            else:
+                assert frame is not None  # noqa: S101
+                result = self._result(first + i, frame.row(i, named=True), flat=flat)
             self.summary.add(result)
             records.append(result_record(result, self.channels))
         self.stats.per_object_rows += len(indices)
@@ -785,13 +847,10 @@ def _schema(pl: Any, columns: Sequence[str], skip: int = 0) -> dict[str, Any]:
 
 
 def _rows_frame(pl: Any, rows: Sequence[Mapping[str, Any]]) -> Any:
-    names = list(dict.fromkeys(k for row in rows for k in row))
+    names = list(dict.fromkeys(itertools.chain.from_iterable(rows)))
     # An empty cell is a missing value (as the readers' cleaning treats it).
-    return pl.DataFrame(
-        {n: [None if (v := row.get(n)) == "" else v for row in rows] for n in names},
-        schema=dict.fromkeys(names, pl.String),
-        strict=False,
-    )
+    frame = pl.from_dicts(rows, schema=dict.fromkeys(names, pl.String), strict=False)
+    return frame.with_columns(pl.when(pl.col(n) != "").then(pl.col(n)).alias(n) for n in names)
 
 
 def decide_frame(

@@ -350,3 +350,225 @@ def nested_to_flat(contact: Mapping[str, Any]) -> dict[str, Any]:
         if presumed.get("topic"):
             row["presumed_topic"] = presumed["topic"]
     return row
+
+
+# --- exact flattening, for the columnar engine ----------------------------------------
+#
+# A nested contact is handed to the columnar engine in the flat layout only where the
+# flat row reads back as the same contact. Anything the flat layout would change (a
+# dropped key, a stripped or split string, a date the two parsers read differently, a
+# default put in place of an empty list) makes the row go to the per-object engine as it
+# was given, so that its decision and any error are exactly the per-object ones.
+
+_ISO_INSTANT = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+    r"(?:\.[0-9]{3}|\.[0-9]{6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])"
+)
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_FLAT_CHANNEL_NAMES = frozenset(c.value for c in FLAT_CHANNELS)
+_TEXT_KEYS = ("id", "audience", "country", "email", "phone", "mobile", "fax", "messenger")
+_CONTACT_KEYS = frozenset(
+    (
+        *_TEXT_KEYS,
+        "birth_date",
+        "robinson_listed",
+        "no_ads_sticker",
+        "postal_address",
+        "consents",
+        "objections",
+        "relationship",
+        "presumed_consent",
+    )
+)
+_CONSENT_KEYS = frozenset(
+    (
+        "id",
+        "channels",
+        "granted_at",
+        "method",
+        "senders",
+        "scope",
+        "confirmed_at",
+        "confirmation_channel",
+        "withdrawn_at",
+        "used_at",
+        "subject_age",
+        "tied_to",
+    )
+)
+_CUSTOMER_KEYS = {
+    "obtained_through": "customer_obtained_through",
+    "obtained_at": "customer_obtained_at",
+    "seller": "customer_seller",
+    "purchased_categories": "customer_categories",
+    "contact_points": "customer_contact_points",
+    "opt_out_notice_at_collection": "customer_opt_out_notice",
+}
+_PRESUMED_KEYS = {
+    "facts": "presumed_facts",
+    "assessed_by": "presumed_assessed_by",
+    "assessed_at": "presumed_assessed_at",
+    "sender": "presumed_sender",
+    "topic": "presumed_topic",
+}
+_INSTANT_KEYS = frozenset(("granted_at", "confirmed_at", "withdrawn_at", "obtained_at", "assessed_at", "at"))
+
+
+class _NotExactError(Exception):
+    """The flat layout cannot hold this contact exactly."""
+
+
+def _text(value: Any) -> str:
+    # The flat readers strip cells and drop blank ones; the nested model keeps (or
+    # rejects) padding. Only text both read alike is flattened.
+    if type(value) is not str or not value or value != value.strip():
+        raise _NotExactError
+    return value
+
+
+def _instant_text(value: Any) -> str:
+    text = _text(value)
+    # Both parsers read these ISO 8601 shapes alike; pydantic rejects German dates and
+    # times without an offset, which the flat reader accepts (in Berlin time).
+    if _ISO_INSTANT.fullmatch(text) is None:
+        raise _NotExactError
+    return text
+
+
+def _items(value: Any, *, empty: bool) -> str:
+    # The flat layout joins lists with ";" and splits them again, dropping empty parts;
+    # an empty list is an absent cell, which reads as the field's default.
+    if type(value) is not list or (not value and not empty):
+        raise _NotExactError
+    parts = [_text(v) for v in value]
+    if any(";" in p for p in parts):
+        raise _NotExactError
+    return ";".join(parts)
+
+
+def _flag(value: Any) -> str:
+    if type(value) is not bool:
+        raise _NotExactError
+    return "true" if value else "false"
+
+
+def exact_flat_row(contact: Any) -> dict[str, str] | None:
+    """The flat row (text cells) of a contact in the nested model (a dict as read from
+    JSON), or ``None`` where the flat layout would not read back as the same contact:
+    unknown or null fields, padded text, more than one consent per channel or channel
+    per consent, more than one use or objection, dates other than ISO 8601 with an
+    offset, or facts the layout has no column for."""
+    try:
+        return _exact(contact)
+    except _NotExactError:
+        return None
+
+
+def _exact(contact: Any) -> dict[str, str]:
+    if type(contact) is not dict or not contact.keys() <= _CONTACT_KEYS:
+        raise _NotExactError
+    row: dict[str, str] = {}
+    for key in _TEXT_KEYS:
+        if key in contact:
+            row[key] = _text(contact[key])
+    if "birth_date" in contact:
+        row["birth_date"] = _text(contact["birth_date"])
+        if _ISO_DAY.fullmatch(row["birth_date"]) is None:
+            raise _NotExactError
+    for key in ("robinson_listed", "no_ads_sticker"):
+        if key in contact:
+            row[key] = _flag(contact[key])
+    if "postal_address" in contact:
+        address = contact["postal_address"]
+        if type(address) is not dict or not address.keys() <= {"street", "postal_code", "city", "country"}:
+            raise _NotExactError
+        if address.get("country", "DE") != "DE":
+            raise _NotExactError
+        for key in ("street", "postal_code", "city"):
+            if key in address:
+                row[key] = _text(address[key])
+    if "consents" in contact:
+        consents = contact["consents"]
+        if type(consents) is not list:
+            raise _NotExactError
+        for consent in consents:
+            _exact_consent(consent, row)
+    if "objections" in contact:
+        objections = contact["objections"]
+        if type(objections) is not list or len(objections) > 1:
+            raise _NotExactError
+        for objection in objections:
+            if type(objection) is not dict or not objection.keys() <= {"at", "channels", "sender"}:
+                raise _NotExactError
+            if "at" not in objection:
+                raise _NotExactError
+            row["objection_at"] = _instant_text(objection["at"])
+            if "channels" in objection:  # [] is an error in the model, "all" in the layout
+                row["objection_channels"] = _items(objection["channels"], empty=False)
+            if "sender" in objection:
+                row["objection_sender"] = _text(objection["sender"])
+    for section, columns, required in (
+        ("relationship", _CUSTOMER_KEYS, ("obtained_through", "obtained_at", "seller")),
+        ("presumed_consent", _PRESUMED_KEYS, ("facts", "assessed_by", "assessed_at", "sender")),
+    ):
+        if section not in contact:
+            continue
+        facts = contact[section]
+        if (
+            type(facts) is not dict
+            or not facts.keys() <= columns.keys()
+            or not all(k in facts for k in required)
+        ):
+            raise _NotExactError
+        for key, value in facts.items():
+            if key in _INSTANT_KEYS:
+                row[columns[key]] = _instant_text(value)
+            elif key == "opt_out_notice_at_collection":
+                row[columns[key]] = _flag(value)
+            elif key == "purchased_categories":
+                row[columns[key]] = _items(value, empty=True)
+            elif key == "contact_points":  # the default is (email,), not empty
+                row[columns[key]] = _items(value, empty=False)
+            else:
+                row[columns[key]] = _text(value)
+    return {k: v for k, v in row.items() if v}
+
+
+def _exact_consent(consent: Any, row: dict[str, str]) -> None:
+    if type(consent) is not dict or not consent.keys() <= _CONSENT_KEYS:
+        raise _NotExactError
+    if not all(k in consent for k in ("id", "channels", "granted_at", "method", "senders")):
+        raise _NotExactError
+    channels = consent["channels"]
+    if type(channels) is not list or len(channels) != 1 or channels[0] not in _FLAT_CHANNEL_NAMES:
+        raise _NotExactError
+    p = f"{channels[0]}_"
+    if p + "consent_at" in row:  # a second consent for the channel
+        raise _NotExactError
+    row[p + "consent_at"] = _instant_text(consent["granted_at"])
+    row[p + "consent_id"] = _text(consent["id"])
+    row[p + "consent_method"] = _text(consent["method"])
+    row[p + "consent_senders"] = _items(consent["senders"], empty=True)
+    if "scope" in consent:
+        row[p + "consent_scope"] = _items(consent["scope"], empty=True)
+    # The layout sets the confirmation channel only with the confirmation (and defaults
+    # it to the consent's channel); the model wants both or neither.
+    if ("confirmed_at" in consent) != ("confirmation_channel" in consent):
+        raise _NotExactError
+    if "confirmed_at" in consent:
+        row[p + "confirmed_at"] = _instant_text(consent["confirmed_at"])
+        row[p + "confirmation_channel"] = _text(consent["confirmation_channel"])
+    if "withdrawn_at" in consent:
+        row[p + "withdrawn_at"] = _instant_text(consent["withdrawn_at"])
+    if "used_at" in consent:
+        uses = consent["used_at"]
+        if type(uses) is not list or len(uses) > 1:  # the layout keeps the last use only
+            raise _NotExactError
+        if uses:
+            row[p + "last_used_at"] = _instant_text(uses[0])
+    if "subject_age" in consent:
+        # The layout hands the cell to the model as text, which reads "78" as 78.
+        age = consent["subject_age"]
+        row[p + "subject_age"] = str(age) if type(age) is int else _text(age)
+    if "tied_to" in consent:
+        row[p + "tied_to"] = _text(consent["tied_to"])
