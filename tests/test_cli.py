@@ -411,3 +411,10 @@ def test_the_columnar_engine_decides_nested_only_contacts_and_bad_lines_as_the_p
     assert written["columnar"] == written["per-object"]
     rows = [json.loads(line) for line in written["columnar"].splitlines()]
     assert [r["error_code"] for r in rows[10:12]] == ["invalid_json", "invalid_input"]
+
+
+def test_a_batch_size_below_one_is_a_clear_error() -> None:
+    done = run("check", str(CAMPAIGN_JSONL), *SEND, "--batch-size", "0")
+    assert done.returncode == 2
+    assert "--batch-size must be at least 1" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -13,7 +13,7 @@ import contextlib
 import json
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +21,11 @@ import polars as pl
 import pytest
 
 import dialoglaw
-from dialoglaw import Channel, Message, Policy, decide_frame
+from dialoglaw import Channel, InputError, Message, Policy, decide_frame
 from dialoglaw.batch import decide_many
 from dialoglaw.columnar import ColumnarEngine
 from dialoglaw.io.files import _flat, result_record
+from dialoglaw.io.flat import parse_datetime
 from dialoglaw.messages import CODES
 from dialoglaw.privacy import SuppressionList
 from dialoglaw.summary import Summary, summarize
@@ -201,6 +202,45 @@ def test_typed_columns_are_read_as_the_file_readers_read_them() -> None:
     assert got.frame.to_dicts() == expected
 
 
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Berlin", None])
+def test_typed_timestamps_and_dates_are_projected_as_the_readers_read_them(zone: str | None) -> None:
+    """Typed timestamp columns (with a zone, or without one, read as Berlin time) and a
+    typed birth date are projected directly, not row by row; naive times in the
+    autumn's repeated hour and the spring gap give the readers' instants (fold 0)."""
+    rows = random_rows(3000, seed=17, bad=0.0)
+    edges = ["2025-10-26T02:30:00+01:00", "2025-03-30T02:30:00+01:00", "2025-10-26T01:59:59+01:00"]
+    for i, row in enumerate(rows[:300]):
+        if row.get("email_consent_at"):
+            row["email_consent_at"] = edges[i % 3]
+    frame = _frame(rows)
+
+    def instant(value: str | None, column: str) -> datetime | None:  # as the readers read it
+        try:
+            return None if value is None else parse_datetime(value, column).astimezone(UTC)
+        except InputError:
+            return None
+
+    stamps = [c for c in frame.columns if c.endswith("_at")]
+    typed = frame.with_columns(
+        *(pl.Series(c, [instant(v, c) for v in frame[c]], dtype=pl.Datetime("us", "UTC")) for c in stamps),
+        pl.col("birth_date").str.to_date("%Y-%m-%d", strict=False),
+    ).with_columns(pl.col(c).dt.convert_time_zone(zone or "Europe/Berlin") for c in stamps)
+    if zone is None:  # Berlin wall time without a zone
+        typed = typed.with_columns(pl.col(c).dt.replace_time_zone(None) for c in stamps)
+    got = decide_frame(typed, MESSAGE, at=AT)
+    expected, summary = _reference(typed.to_dicts(), MESSAGE)
+    actual = got.frame.to_dicts()
+    for a, e in zip(actual, expected, strict=True):
+        assert a == e, {k: (a[k], e[k]) for k in e if a[k] != e[k]}
+    assert _summary(got.summary) == _summary(summary)
+    # The typed cells were read by the projection: no more rows went one by one than
+    # from text, but for naive times in the spring gap.
+    from_text = decide_frame(frame, MESSAGE, at=AT).stats.per_object_rows
+    gap = sum(r.get("email_consent_at") == edges[1] for r in rows) if zone is None else 0
+    assert got.stats.per_object_rows <= from_text + gap
+    assert got.stats.broadcast_rows > 0.75 * len(rows)
+
+
 def test_an_all_null_column_and_missing_columns_are_absent_facts() -> None:
     rows = random_rows(500, seed=13, bad=0.0)
     frame = _frame(rows).select(
@@ -258,6 +298,14 @@ def test_bad_arguments_are_input_errors_naming_the_field() -> None:
         decide_frame(frame, MESSAGE, at=AT.replace(tzinfo=None))
     with pytest.raises(dialoglaw.InputError, match="data"):
         decide_frame([{"id": "x"}], MESSAGE, at=AT)
+    engine = ColumnarEngine(MESSAGE, at=AT)
+    for bad in (0, -1, 2.5):
+        with pytest.raises(dialoglaw.InputError, match="batch_size"):
+            decide_frame(frame, MESSAGE, at=AT, batch_size=bad)  # type: ignore[arg-type]
+        with pytest.raises(dialoglaw.InputError, match="batch_size"):
+            list(engine.decide_items([], batch_size=bad))  # type: ignore[arg-type]
+        with pytest.raises(dialoglaw.InputError, match="batch_size"):
+            list(engine.decide_nested([], batch_size=bad))  # type: ignore[arg-type]
 
 
 def test_dates_exactly_at_the_send_time_and_a_microsecond_around_it() -> None:
@@ -279,3 +327,36 @@ def test_dates_exactly_at_the_send_time_and_a_microsecond_around_it() -> None:
         )
         rows.append(base | {"id": f"o{i}", "objection_at": when})
     _assert_same(rows)
+
+
+@pytest.mark.parametrize(
+    ("wall", "at"),
+    [
+        # 02:30 happens twice on 26.10.2025; fold 0 is the first (00:30 UTC), before the send
+        (datetime(2025, 10, 26, 2, 30), datetime(2025, 10, 26, 1, 0, tzinfo=UTC)),  # noqa: DTZ001
+        # 02:30 does not exist on 30.03.2025; fold 0 reads it as 01:30 UTC, after the send
+        (datetime(2025, 3, 30, 2, 30), datetime(2025, 3, 30, 1, 15, tzinfo=UTC)),  # noqa: DTZ001
+    ],
+)
+def test_naive_typed_timestamps_in_the_clock_change_hours_are_read_as_the_readers_read_them(
+    wall: datetime, at: datetime
+) -> None:
+    """A timestamp without a zone is Berlin wall time with fold 0 (dialoglaw.io.flat):
+    whether the consent was granted before the send turns on it."""
+    rows = [r for r in random_rows(1500, seed=18, bad=0.0, distinct=60) if r.get("email_consent_at")]
+    # an hour either side too: a wrong reading of the wall time would put rows with
+    # different facts into one fact pattern
+    walls = [wall + timedelta(hours=h) for h in (0, 1, -1)]
+    frame = _frame(rows).with_columns(
+        pl.Series("email_consent_at", [walls[i % 3] for i in range(len(rows))], dtype=pl.Datetime("us")),
+        *(
+            pl.lit(None, pl.String).alias(f"email_{c}")
+            for c in ("confirmed_at", "withdrawn_at", "last_used_at")
+        ),
+    )
+    got = decide_frame(frame, MESSAGE, at=at)
+    expected, _ = _reference(frame.to_dicts(), MESSAGE, at=at)
+    assert got.frame.to_dicts() == expected
+    # the consent is a ground only where it was granted before the send
+    grounds = [Counter(r["email_ground"] for r in expected[i::3]) for i in range(3)]
+    assert [g["express_consent"] > 0 for g in grounds] == [wall.month == 10, False, True]

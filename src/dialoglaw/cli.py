@@ -170,6 +170,8 @@ def _cmd_check(args: argparse.Namespace, out: TextIO) -> int:
         raise CliError(f"Cannot read {args.input}: no such file.")
     if args.out:
         detect_format(args.out, args.format)  # a bad output name fails before the work
+    if args.batch_size is not None and args.batch_size < 1:
+        raise CliError(f"--batch-size must be at least 1; not {args.batch_size}.")
     engine = _engine_for(args)
     summary = Summary()
     if engine == "columnar":
@@ -226,17 +228,19 @@ def _check_columnar(
     from dialoglaw.io.files import _pyarrow_parquet, detect_format  # noqa: PLC0415
 
     engine = ColumnarEngine(message, at=at, policy=policy, channels=channels, summary=summary)
-    if detect_format(args.input, args.input_format) == "parquet":
+    fmt = detect_format(args.input, args.input_format)
+    batch_size = args.batch_size or (16_384 if fmt == "jsonl" else 65_536)
+    if fmt == "parquet":
         pq = _pyarrow_parquet()
         try:
             handle = pq.ParquetFile(args.input)
         except (OSError, ValueError) as exc:
             raise CliError(f"Cannot read {args.input} as Parquet ({exc}).") from None
-        frames: Any = (engine.decide_batch(b) for b in handle.iter_batches(batch_size=args.batch_size))
-    elif detect_format(args.input, args.input_format) == "jsonl":
-        frames = engine.decide_nested(read_contacts(args.input, "jsonl"), batch_size=args.batch_size)
+        frames: Any = (engine.decide_batch(b) for b in handle.iter_batches(batch_size=batch_size))
+    elif fmt == "jsonl":
+        frames = engine.decide_nested(read_contacts(args.input, "jsonl"), batch_size=batch_size)
     else:
-        frames = engine.decide_items(read_flat_csv(args.input), batch_size=args.batch_size)
+        frames = engine.decide_items(read_flat_csv(args.input), batch_size=batch_size)
     if args.out:
         frames = write_frames(frames, args.out, engine.columns, args.format)
     for _ in frames:
@@ -352,7 +356,13 @@ def build_parser() -> argparse.ArgumentParser:
         default="auto",
         help="auto (default): the columnar engine when polars is installed",
     )
-    check.add_argument("--batch-size", type=int, default=65_536, help="rows per batch of the columnar engine")
+    check.add_argument(
+        "--batch-size",
+        type=int,
+        default=None,
+        help="rows per batch of the columnar engine (default 65536; 16384 for JSON Lines, whose "
+        "contacts take more memory while a batch is decided)",
+    )
     check.add_argument(
         "--workers",
         type=int,

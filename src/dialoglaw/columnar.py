@@ -276,6 +276,7 @@ class ColumnarEngine:
         """Decide a stream of raw flat rows (dicts) and reader errors, in order, a batch
         at a time; yields output frames."""
         pl = self._pl
+        _check_batch_size(batch_size)
         buffer: list[Mapping[str, Any]] = []
         for item in items:
             if isinstance(item, RowError):
@@ -292,7 +293,7 @@ class ColumnarEngine:
             yield self.decide_batch(_rows_frame(pl, buffer))
 
     def decide_nested(
-        self, items: Iterable[Mapping[str, Any] | RowError], batch_size: int = 65_536
+        self, items: Iterable[Mapping[str, Any] | RowError], batch_size: int = 16_384
     ) -> Iterator[Any]:
         """Decide a stream of contacts in the nested model (dicts, as read from JSON
         Lines) and reader errors, in order, a batch at a time; yields output frames.
@@ -300,6 +301,7 @@ class ColumnarEngine:
         A contact the flat layout holds exactly (:func:`dialoglaw.io.flat.exact_flat_row`)
         joins the columnar projection; any other contact, and any row the projection
         cannot vouch for, is decided by the per-object engine from the dict as given."""
+        _check_batch_size(batch_size)
         originals: list[Mapping[str, Any]] = []
         for item in items:
             if isinstance(item, RowError):
@@ -359,8 +361,11 @@ class ColumnarEngine:
         frame = frame.with_columns(pl.col(c).cast(pl.String) for c, t in frame.schema.items() if t == pl.Null)
         # A column without a value in this batch is an absent fact for every row.
         cols = {c for c in frame.columns if frame.get_column(c).null_count() < frame.height}
-        text = {c for c in cols if frame.schema[c] == pl.String}
-        work, residual = self._fast_pass(frame, text)
+        schema = frame.schema
+        text = {c for c in cols if schema[c] == pl.String}
+        # Typed timestamps and dates (as a Parquet file holds them) are read directly.
+        typed = {c for c in cols - text if _typed_date(pl, c, schema[c])}
+        work, residual = self._fast_pass(frame, text, typed)
         days = self._german_days(work)
         at = self._at_us
         ok: list[Any] = []  # per-row conditions that vouch for the row
@@ -373,7 +378,7 @@ class ColumnarEngine:
             if c not in cols:
                 present[c] = pl.lit(value=False)
                 return
-            if c not in text:  # typed cells are left to the per-object path
+            if c not in text and c not in typed:  # other typed cells: the per-object path
                 present[c] = pl.col(c).is_not_null()
                 ok.append(pl.col(c).is_null())
                 return
@@ -514,7 +519,10 @@ class ColumnarEngine:
         return result.sort("row") if len(parts) > 1 else result
 
     def _fast_pass(
-        self, frame: pl.DataFrame, text: set[str]
+        self,
+        frame: pl.DataFrame,
+        text: set[str],
+        typed: set[str] = frozenset(),  # type: ignore[assignment]
     ) -> tuple[pl.DataFrame, dict[str, dict[Any, Any]]]:
         """One vectorised pass of the fast paths, then the libraries and parsers once per
         distinct value the fast paths left undecided. Returns the frame with helper
@@ -539,6 +547,8 @@ class ColumnarEngine:
                 parsed = raw.str.to_datetime("%Y-%m-%dT%H:%M:%S%.f%#z", time_zone="UTC", strict=False)
                 helpers[f"__u_{c}"] = pl.when(raw.str.contains(_ISO_INSTANT)).then(parsed).dt.epoch("us")
                 pending[c] = pl.col(f"__u_{c}").is_null()
+            elif c in typed:
+                helpers[f"__u_{c}"] = _typed_instant(pl, c, frame.schema[c])
             else:
                 helpers[f"__u_{c}"] = pl.lit(None, pl.Int64)
         if "birth_date" in text:
@@ -547,6 +557,8 @@ class ColumnarEngine:
                 raw.str.to_date("%Y-%m-%d", strict=False)
             )
             pending["birth_date"] = pl.col("__birth").is_null()
+        elif "birth_date" in typed:
+            helpers["__birth"] = pl.col("birth_date")
         else:
             helpers["__birth"] = pl.lit(None, pl.Date)
         for c in (*_TEXT, *_CONSENT_ID):
@@ -558,7 +570,7 @@ class ColumnarEngine:
                 pending[c] = ~pl.col(f"__t_{c}")
         work = frame.lazy().with_columns(**helpers).collect()
         if not pending:
-            return work, {}
+            return work.with_columns(self._in_range(text | typed)), {}
         left = work.select(
             pl.col(c).filter(cond & pl.col(c).is_not_null()).unique().implode().alias(c)
             for c, cond in pending.items()
@@ -603,15 +615,19 @@ class ColumnarEngine:
             elif c in _DATETIME:
                 slow = pl.col(c).replace_strict(good, default=None, return_dtype=pl.Int64)
                 fills.append(pl.coalesce(f"__u_{c}", slow).alias(f"__u_{c}"))
-        in_range = [
+        work = work.with_columns(fills)
+        return work.with_columns(self._in_range(text | typed)), residual
+
+    def _in_range(self, columns: set[str]) -> list[Any]:
+        """An instant outside 1900-2999 is an input error: the row is decided on its own."""
+        pl = self._pl
+        return [
             pl.when(pl.col(f"__u_{c}").is_between(_MIN_US, _MAX_US))
             .then(pl.col(f"__u_{c}"))
             .alias(f"__u_{c}")
             for c in _DATETIME
-            if c in text
+            if c in columns
         ]
-        work = work.with_columns(fills)
-        return work.with_columns(in_range) if in_range else work, residual
 
     def _fallback(self, column: str, value: str) -> Any:
         """The per-object reading of one cell the fast paths left undecided (cached)."""
@@ -842,6 +858,30 @@ def _python_phone(value: str) -> tuple[str | None, str | None]:
     return number.e164, number.line_type.value
 
 
+def _check_batch_size(batch_size: Any) -> None:
+    if type(batch_size) is not int or batch_size < 1:
+        raise InputError.single("columnar engine", "batch_size", "must be a whole number of at least 1")
+
+
+def _typed_date(pl: Any, column: str, dtype: Any) -> bool:
+    """Whether a typed column is read directly: timestamps in micro- or milliseconds
+    (nanoseconds are truncated differently by the readers) and calendar dates."""
+    if column in _DATETIME:
+        return isinstance(dtype, pl.Datetime) and dtype.time_unit in ("us", "ms")
+    return column == "birth_date" and dtype == pl.Date
+
+
+def _typed_instant(pl: Any, column: str, dtype: Any) -> Any:
+    """UTC microseconds of a typed timestamp. A timestamp without a zone is Berlin wall
+    time, as the readers take it (``replace(tzinfo=Europe/Berlin)``, fold 0): in the
+    repeated autumn hour the earlier instant; a time in the spring gap is left to the
+    per-object path (null here)."""
+    value = pl.col(column)
+    if dtype.time_zone is None:
+        value = value.dt.replace_time_zone("Europe/Berlin", ambiguous="earliest", non_existent="null")
+    return value.dt.epoch("us")
+
+
 def _schema(pl: Any, columns: Sequence[str], skip: int = 0) -> dict[str, Any]:
     return {c: pl.Int64 if c == "row" else pl.String for c in columns[skip:]}
 
@@ -872,6 +912,7 @@ def decide_frame(
     engine ran. Needs polars (``pip install 'dialoglaw[columnar]'``).
     """
     pl = _polars()
+    _check_batch_size(batch_size)
     if engine not in ("auto", "columnar", "per-object"):
         raise InputError.single("decide_frame", "engine", "must be 'auto', 'columnar' or 'per-object'")
     runner = ColumnarEngine(message, at=at, policy=policy, channels=channels, suppressions=suppressions)

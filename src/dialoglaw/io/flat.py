@@ -427,12 +427,11 @@ def _text(value: Any) -> str:
 
 
 def _instant_text(value: Any) -> str:
-    text = _text(value)
     # Both parsers read these ISO 8601 shapes alike; pydantic rejects German dates and
     # times without an offset, which the flat reader accepts (in Berlin time).
-    if _ISO_INSTANT.fullmatch(text) is None:
+    if type(value) is not str or _ISO_INSTANT.fullmatch(value) is None:
         raise _NotExactError
-    return text
+    return value
 
 
 def _items(value: Any, *, empty: bool) -> str:
@@ -440,10 +439,9 @@ def _items(value: Any, *, empty: bool) -> str:
     # an empty list is an absent cell, which reads as the field's default.
     if type(value) is not list or (not value and not empty):
         raise _NotExactError
-    parts = [_text(v) for v in value]
-    if any(";" in p for p in parts):
+    if not all(type(p) is str and p and p == p.strip() and ";" not in p for p in value):
         raise _NotExactError
-    return ";".join(parts)
+    return ";".join(value)
 
 
 def _flag(value: Any) -> str:
@@ -467,10 +465,9 @@ def exact_flat_row(contact: Any) -> dict[str, str] | None:
 def _exact(contact: Any) -> dict[str, str]:
     if type(contact) is not dict or not contact.keys() <= _CONTACT_KEYS:
         raise _NotExactError
-    row: dict[str, str] = {}
-    for key in _TEXT_KEYS:
-        if key in contact:
-            row[key] = _text(contact[key])
+    row: dict[str, str] = {key: contact[key] for key in _TEXT_KEYS if key in contact}
+    if not all(type(v) is str and v and v == v.strip() for v in row.values()):
+        raise _NotExactError
     if "birth_date" in contact:
         row["birth_date"] = _text(contact["birth_date"])
         if _ISO_DAY.fullmatch(row["birth_date"]) is None:
