@@ -13,13 +13,17 @@ baseline it is compared with, measured in the same process:
 * single decision (µs, median over 5000 calls) — baseline: pydantic validation of the same
   contact without normalisation (``model_validate`` of a plain mirror model);
 * per-object batch (contacts/s, already-validated contacts) — baseline: the same;
-* JSONL end to end (read, validate with normalisation, decide, write JSONL) — baseline:
-  ``json.loads`` of every line;
+* JSONL end to end with the per-object engine (read, validate with normalisation, decide,
+  write JSONL) — baseline: ``json.loads`` of every line;
+* ``dialoglaw check`` on the same JSON Lines file with the columnar engine (its default),
+  in a child process, with its peak memory — baselines: ``json.loads`` and the per-object
+  engine;
 * Parquet end to end, per-object engine (flat layout in, decisions out) — baseline: a
   polars filter for the naive "has an e-mail opt-in and no opt-out" rule over the file;
 * columnar engine, Parquet in and decisions out, in batches (the path ``dialoglaw check``
   takes), run in a child process so that its peak memory is its own — baselines: the
-  naive filter, counting only and writing its result.
+  naive filter, counting only and writing its result; and the same list with typed
+  timestamps and birth dates (as a warehouse export holds them).
 
 Data: ``benchmarks/data.py`` (the example list repeated with new people and jittered
 times, fixed seed). The per-object measures run only up to ``--per-object-max`` contacts
@@ -156,9 +160,18 @@ def _measure(
                 _drain(write_results(decide_many(read_contacts(jsonl), MESSAGE, at=AT), out))
 
             e2e = _median(_rate(size, jsonl_run), repeats)
-            rows.append((f"JSONL end to end, {size:,}", "contacts/s", e2e, "json.loads per line", loads))
-            _, jsonl_mb = _child("--check-child", jsonl, out)
-            rows.append((f"JSONL check peak RSS, {size:,}", "MB", jsonl_mb, "(child process)", jsonl_mb))
+            rows.append((f"JSONL per-object, {size:,}", "contacts/s", e2e, "json.loads per line", loads))
+            _, jsonl_mb = _child("--check-child", jsonl, out, "per-object")
+            rows.append((f"JSONL per-object peak RSS, {size:,}", "MB", jsonl_mb, "(child process)", jsonl_mb))
+            # 'dialoglaw check' on the same file: the columnar engine (its default)
+            checks = [_child("--check-child", jsonl, out, "columnar") for _ in range(repeats)]
+            jsonl_col = statistics.median(size / seconds for seconds, _ in checks)
+            rows.append(
+                (f"JSONL columnar check, {size:,}", "contacts/s", jsonl_col, "json.loads per line", loads)
+            )
+            rows.append((f"JSONL columnar check, {size:,}", "contacts/s", jsonl_col, "JSONL per-object", e2e))
+            col_mb = max(mb for _, mb in checks)
+            rows.append((f"JSONL columnar peak RSS, {size:,}", "MB", col_mb, "(child process)", col_mb))
 
             def parquet_run() -> None:
                 _drain(write_results(decide_many(read_contacts(parquet), MESSAGE, at=AT), out_pq))
@@ -175,15 +188,29 @@ def _measure(
             (f"columnar, Parquet in+out, {size:,}", "contacts/s", rate, "naive filter + write", sql_write)
         )
         rows.append((f"columnar peak RSS, {size:,}", "MB", peak, "(child process)", peak))
+        # the same list with typed timestamps and birth dates, as a warehouse export holds them
+        typed = Path(tmp) / "typed.parquet"
+        pl.scan_parquet(parquet).with_columns(
+            pl.col(c).str.to_datetime("%Y-%m-%dT%H:%M:%S%#z", time_zone="UTC")
+            for c in pl.scan_parquet(parquet).collect_schema().names()
+            if c.endswith("_at")
+        ).with_columns(pl.col("birth_date").str.to_date("%Y-%m-%d")).sink_parquet(
+            typed, row_group_size=65_536
+        )
+        runs = [_child("--columnar-child", typed, out_pq) for _ in range(repeats)]
+        rate = statistics.median(size / seconds for seconds, _ in runs)
+        rows.append(
+            (f"columnar, typed Parquet, {size:,}", "contacts/s", rate, "naive filter + write", sql_write)
+        )
     return rows
 
 
-def _child(mode: str, source: Path, target: Path) -> tuple[float, float]:
+def _child(mode: str, *args: object) -> tuple[float, float]:
     """Run one job in a fresh process; its time and peak RSS."""
     import subprocess  # noqa: PLC0415
 
     done = subprocess.run(  # noqa: S603 - this script, with paths it made
-        [sys.executable, __file__, mode, str(source), str(target)],
+        [sys.executable, __file__, mode, *map(str, args)],
         check=True,
         capture_output=True,
         text=True,
@@ -192,14 +219,14 @@ def _child(mode: str, source: Path, target: Path) -> tuple[float, float]:
     return float(seconds), float(mb)
 
 
-def _run_check(source: str, target: str) -> None:
-    """``dialoglaw check`` on a JSON Lines file (the per-object engine, streaming)."""
+def _run_check(source: str, target: str, engine: str) -> None:
+    """``dialoglaw check`` on a JSON Lines file with one engine (streaming)."""
     from dialoglaw.cli import main as cli  # noqa: PLC0415
 
     start = time.perf_counter()
     argv = ["check", source, "--message", str(ROOT / "examples" / "message.json"), "--at", AT.isoformat()]
     with open(os.devnull, "w") as sink:
-        cli([*argv, "--out", target, "--quiet"], out=sink)
+        cli([*argv, "--out", target, "--quiet", "--engine", engine], out=sink)
     seconds = time.perf_counter() - start
     print(seconds, _peak_mb())
 
@@ -233,7 +260,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--per-object-max", type=int, default=100_000)
     parser.add_argument("--columnar-child", nargs=2, help=argparse.SUPPRESS)
-    parser.add_argument("--check-child", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--check-child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.columnar_child:
         _run_columnar(*args.columnar_child)

@@ -756,6 +756,12 @@ def test_malformed_json_lines_become_error_rows_and_good_ones_around_them_are_de
     assert results[2].error == RowError("invalid_input", "", "Line 3 is not a JSON object.")
     dup = results[8]
     assert dup.contact_id == "dup-2"
+    # a lone surrogate cannot be written as UTF-8 (nor held in Arrow): an error row, not a crash
+    assert results[16].error == RowError(
+        "invalid_input",
+        "",
+        "Line 17 holds an unpaired surrogate escape (\\ud800-\\udfff), which is not text.",
+    )
     ok = [r.contact_id for r in results if r.ok]
     assert ok[0] == "good-1"
     assert ok[-1] == "good-2"

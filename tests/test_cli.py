@@ -418,3 +418,20 @@ def test_a_batch_size_below_one_is_a_clear_error() -> None:
     assert done.returncode == 2
     assert "--batch-size must be at least 1" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_lone_surrogate_escape_in_json_lines_is_an_error_row_for_both_engines(tmp_path: Path) -> None:
+    source = tmp_path / "surrogates.jsonl"
+    lines = ['{"id": "a\\ud800b"}', '{"id": "pair \\ud83d\\ude00", "email": "x@example.de"}']
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    written = {}
+    for engine in ("columnar", "per-object"):
+        target = tmp_path / f"{engine}.jsonl"
+        done = run("check", str(source), *SEND, "--engine", engine, "--out", str(target), "--quiet")
+        assert done.returncode == 1, done.stderr
+        assert "Traceback" not in done.stderr
+        written[engine] = target.read_text(encoding="utf-8")
+    assert written["columnar"] == written["per-object"]
+    first, second = (json.loads(line) for line in written["columnar"].splitlines())
+    assert "unpaired surrogate" in first["error_message"]
+    assert second["contact_id"] == "pair \U0001f600"

@@ -360,3 +360,22 @@ def test_naive_typed_timestamps_in_the_clock_change_hours_are_read_as_the_reader
     # the consent is a ground only where it was granted before the send
     grounds = [Counter(r["email_ground"] for r in expected[i::3]) for i in range(3)]
     assert [g["express_consent"] > 0 for g in grounds] == [wall.month == 10, False, True]
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
+def test_decision_files_of_both_engines_are_the_same_text_for_awkward_ids(
+    tmp_path: Path, suffix: str
+) -> None:
+    """polars writes JSON Lines itself; the text must be what json.dumps writes."""
+    from dialoglaw.io import write_frames, write_results
+
+    awkward = ["Müller", "a\u2028b", 'say "hi"', "back\\slash", "ctl\x1fchar", "emoji 😀", "tab\there", "€/$"]
+    rows = [dict(r, id=f"{awkward[i % len(awkward)]} {i}") for i, r in enumerate(random_rows(200, seed=19))]
+    engine = ColumnarEngine(MESSAGE, at=AT)
+    columnar_out = tmp_path / f"columnar{suffix}"
+    per_object_out = tmp_path / f"per-object{suffix}"
+    for _ in write_frames(engine.decide_items(rows, batch_size=64), columnar_out, engine.columns):
+        pass
+    for _ in write_results(decide_many((_flat(r) for r in rows), MESSAGE, at=AT), per_object_out):
+        pass
+    assert columnar_out.read_bytes() == per_object_out.read_bytes()

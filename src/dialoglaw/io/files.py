@@ -93,6 +93,12 @@ def _read_jsonl(path: Path) -> Iterator[dict[str, Any] | RowError]:
             if not isinstance(value, dict):
                 yield RowError("invalid_input", "", f"Line {number} is not a JSON object.")
                 continue
+            if _SURROGATE_ESCAPE.search(line) is not None and _lone_surrogate(value):
+                msg = (
+                    f"Line {number} holds an unpaired surrogate escape (\\ud800-\\udfff), which is not text."
+                )
+                yield RowError("invalid_input", "", msg)
+                continue
             yield value
 
 
@@ -108,6 +114,17 @@ def _flat(row: Mapping[str, Any]) -> dict[str, Any] | RowError:
 
 
 _SURROGATE = re.compile("[\udc80-\udcff]")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _lone_surrogate(value: Any) -> bool:
+    """Whether a parsed JSON value holds a lone surrogate (from an escape such as
+    ``\\ud800``): such a string cannot be written as UTF-8 or held in Arrow."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _undecodable(text: str) -> bool:
@@ -231,6 +248,10 @@ def result_record(result: BatchResult, channels: Iterable[Channel] = tuple(Chann
     return rec
 
 
+# JSON Lines output: compact separators, UTF-8 text unescaped (as polars writes it).
+_COMPACT: Mapping[str, Any] = {"ensure_ascii": False, "separators": (",", ":")}
+
+
 def write_results(
     results: Iterable[BatchResult],
     path: str | Path,
@@ -255,7 +276,7 @@ def write_results(
                 yield result
         else:
             for result in results:
-                handle.write(json.dumps(result_record(result, wanted), ensure_ascii=False) + "\n")
+                handle.write(json.dumps(result_record(result, wanted), **_COMPACT) + "\n")
                 yield result
 
 
@@ -305,7 +326,6 @@ def write_frames(
         for frame in frames:
             if fmt == "csv":
                 writer_csv.writerows(frame.iter_rows(named=True))
-            else:
-                for record in frame.iter_rows(named=True):
-                    handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+            else:  # polars writes the same text as json.dumps(**_COMPACT) (tested)
+                handle.write(frame.select(columns).write_ndjson())
             yield frame
