@@ -15,10 +15,14 @@ thousand patterns; results are cached across batches.
 A row goes through the per-object engine on its own whenever the projection cannot vouch
 for it: a cell the fast paths do not recognise (an e-mail address or phone number of an
 unusual shape, a date in a format other than ISO 8601 with an offset that no cached parse
-covers, text with surrounding white space, a non-string column), dates out of order, or a
-representative that turned out invalid. Those rows get exactly the per-object result,
-errors included. ``tests/test_columnar.py`` proves the two engines identical on random
-rows, edge dates and every reason code.
+covers, text with surrounding white space, a typed column other than timestamps and
+dates), dates out of order, or a representative that turned out invalid. Those rows get
+exactly the per-object result, errors included. ``tests/test_columnar.py`` proves the two
+engines identical on random rows, edge dates and every reason code.
+
+Contacts in the nested model (JSON Lines) take the same path where the flat layout holds
+them exactly (:func:`dialoglaw.io.flat.exact_flat_row`); every other contact is decided
+by the per-object engine from the dict as given (``tests/test_columnar_nested.py``).
 
 Needs the ``columnar`` extra (polars and pyarrow).
 """
@@ -29,6 +33,7 @@ import itertools
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
@@ -522,7 +527,7 @@ class ColumnarEngine:
         self,
         frame: pl.DataFrame,
         text: set[str],
-        typed: set[str] = frozenset(),  # type: ignore[assignment]
+        typed: AbstractSet[str] = frozenset(),
     ) -> tuple[pl.DataFrame, dict[str, dict[Any, Any]]]:
         """One vectorised pass of the fast paths, then the libraries and parsers once per
         distinct value the fast paths left undecided. Returns the frame with helper

@@ -17,11 +17,12 @@ from dialoglaw.io.files import (
     write_frames,
     write_results,
 )
-from dialoglaw.io.flat import FLAT_CHANNELS, flat_columns, flat_to_nested, nested_to_flat
+from dialoglaw.io.flat import FLAT_CHANNELS, exact_flat_row, flat_columns, flat_to_nested, nested_to_flat
 
 __all__ = [
     "FLAT_CHANNELS",
     "FORMATS",
+    "exact_flat_row",
     "flat_columns",
     "flat_to_nested",
     "nested_to_flat",

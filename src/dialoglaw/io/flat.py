@@ -38,7 +38,14 @@ from dialoglaw.channels import CONSENT_CHANNELS, Channel
 from dialoglaw.errors import InputError, Problem, format_loc
 from dialoglaw.validity import BERLIN
 
-__all__ = ["FLAT_CHANNELS", "flat_columns", "flat_to_nested", "nested_to_flat", "parse_datetime"]
+__all__ = [
+    "FLAT_CHANNELS",
+    "exact_flat_row",
+    "flat_columns",
+    "flat_to_nested",
+    "nested_to_flat",
+    "parse_datetime",
+]
 
 FLAT_CHANNELS: tuple[Channel, ...] = tuple(c for c in Channel if c in CONSENT_CHANNELS)
 
