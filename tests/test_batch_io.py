@@ -600,6 +600,21 @@ def test_the_csv_and_jsonl_examples_give_the_same_summary_without_errors() -> No
         assert counts["suppressed"] > 0, channel
 
 
+def test_a_summary_ranks_reasons_and_errors_the_same_whatever_order_rows_were_counted_in() -> None:
+    # The columnar engine counts fact patterns before the rows it decides one by one;
+    # ties must not follow the counting order, or the engines print different top lists.
+    items: list[Any] = list(itertools.islice(read_contacts(EXAMPLES / "campaign.jsonl"), 400))
+    items[7:7] = [RowError("invalid_json", "", "x"), RowError("invalid_input", "", "y")]
+    results = list(decide_many(items, MESSAGE, at=SEND_AT))
+    forward, backward = summarize(results), summarize(reversed(results))
+    assert forward.render(top=1000) == backward.render(top=1000)
+    assert forward.to_dict() == backward.to_dict()
+    assert forward.top_errors() == [("invalid_input", 1), ("invalid_json", 1)]
+    counts = [n for _, n in forward.top_reasons()]
+    assert counts == sorted(counts, reverse=True)
+    assert len(set(counts)) < len(counts)  # there are ties to break
+
+
 # -- the example files ------------------------------------------------------------------------
 
 

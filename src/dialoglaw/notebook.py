@@ -229,7 +229,7 @@ def summary_frame(results_or_summary: Summary | Iterable[BatchResult], backend: 
         (ch.value, None if status is None else status.value, code, cite or None, n)
         for (ch, status, code, cite), n in ranked
     )
-    rows.extend((None, ERROR_STATUS, code, None, n) for code, n in summary.error_codes.most_common())
+    rows.extend((None, ERROR_STATUS, code, None, n) for code, n in summary.top_errors())
     data: dict[str, list[Any]] = {
         column: [row[i] for row in rows] for i, column in enumerate(SUMMARY_COLUMNS)
     }

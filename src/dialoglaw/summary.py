@@ -65,6 +65,20 @@ class Summary:
     def permitted(self, channel: Channel) -> int:
         return self.status[channel, Status.PERMITTED]
 
+    def top_reasons(self, n: int | None = None) -> list[tuple[tuple[Channel, str, str], int]]:
+        """Reasons by count, ties in the order of the channels, then by code and citation,
+        so that the ranking does not depend on the order rows were counted in (the
+        engines count in different orders)."""
+        order: dict[Channel, int] = {}
+        for ch in (*self.channels, *Channel):
+            order.setdefault(ch, len(order))
+        ranked = sorted(self.reasons.items(), key=lambda kv: (-kv[1], order[kv[0][0]], kv[0][1], kv[0][2]))
+        return ranked if n is None else ranked[:n]
+
+    def top_errors(self) -> list[tuple[str, int]]:
+        """Error codes by count, ties by code."""
+        return sorted(self.error_codes.items(), key=lambda kv: (-kv[1], kv[0]))
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "read": self.read,
@@ -73,14 +87,14 @@ class Summary:
             "channels": {ch.value: {s.value: self.status[ch, s] for s in Status} for ch in self.channels},
             "top_reasons": [
                 {"channel": ch.value, "code": code, "citation": cite, "count": n}
-                for (ch, code, cite), n in self.reasons.most_common()
+                for (ch, code, cite), n in self.top_reasons()
             ],
         }
 
     def render(self, top: int = 10) -> str:
         lines = [f"contacts read: {self.read}    rows with errors: {self.errors}"]
         if self.error_codes:
-            lines.append("  errors: " + ", ".join(f"{c} {n}" for c, n in self.error_codes.most_common()))
+            lines.append("  errors: " + ", ".join(f"{c} {n}" for c, n in self.top_errors()))
         lines.append(f"{'channel':<16}{'permitted':>10}{'suppressed':>12}{'review':>8}")
         lines.extend(
             f"{ch.value:<16}{self.status[ch, Status.PERMITTED]:>10}"
@@ -89,7 +103,7 @@ class Summary:
         )
         if self.reasons:
             lines.append(f"top {top} suppression and review reasons:")
-            for (ch, code, cite), n in self.reasons.most_common(top):
+            for (ch, code, cite), n in self.top_reasons(top):
                 lines.append(f"  {n:>8}  {ch.value:<15} {code:<40} {cite}")
         return "\n".join(lines)
 
