@@ -233,7 +233,7 @@ def _check_columnar(
     if fmt == "parquet":
         pq = _pyarrow_parquet()
         try:
-            handle = pq.ParquetFile(args.input)
+            handle = pq.ParquetFile(args.input, pre_buffer=False)  # see io.files._read_parquet
         except (OSError, ValueError) as exc:
             raise CliError(f"Cannot read {args.input} as Parquet ({exc}).") from None
         frames: Any = (engine.decide_batch(b) for b in handle.iter_batches(batch_size=batch_size))
