@@ -83,7 +83,7 @@ class Summary:
         return {
             "read": self.read,
             "errors": self.errors,
-            "error_codes": dict(self.error_codes),
+            "error_codes": dict(self.top_errors()),
             "channels": {ch.value: {s.value: self.status[ch, s] for s in Status} for ch in self.channels},
             "top_reasons": [
                 {"channel": ch.value, "code": code, "citation": cite, "count": n}
