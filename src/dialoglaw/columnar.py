@@ -43,7 +43,14 @@ from dialoglaw.channels import Channel
 from dialoglaw.errors import DialoglawError, InputError
 from dialoglaw.facts import Contact, Message, _instant
 from dialoglaw.io.files import _flat, result_columns, result_record
-from dialoglaw.io.flat import FLAT_CHANNELS, exact_flat_row, flat_columns, parse_datetime
+from dialoglaw.io.flat import (
+    FLAT_CHANNELS,
+    ISO_DATE_SHAPE,
+    ISO_INSTANT_SHAPE,
+    exact_flat_row,
+    flat_columns,
+    parse_datetime,
+)
 from dialoglaw.normalize import ContactPointError, check_email, check_phone
 from dialoglaw.policy import Policy
 from dialoglaw.summary import Summary
@@ -117,12 +124,8 @@ assert sorted(_CLASSIFIED) == sorted(flat_columns()), "every flat column is proj
 _WS = r"\s\x1c-\x1f"
 _BLANK = rf"^[{_WS}]*$"
 _TRIMMED = rf"^[^{_WS}](?s:.*[^{_WS}])?$"
-# ISO 8601 with an explicit offset, in the shapes datetime.fromisoformat reads identically.
-_ISO_INSTANT = (
-    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
-    r"(?:\.[0-9]{3}|\.[0-9]{6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$"
-)
-_ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+_ISO_INSTANT = rf"^{ISO_INSTANT_SHAPE}$"
+_ISO_DATE = rf"^{ISO_DATE_SHAPE}$"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MIN_US = (datetime(1900, 1, 1, tzinfo=UTC) - _EPOCH) // timedelta(microseconds=1)
 _MAX_US = (datetime(2999, 12, 31, tzinfo=UTC) - _EPOCH) // timedelta(microseconds=1)

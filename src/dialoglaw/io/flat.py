@@ -367,11 +367,15 @@ def nested_to_flat(contact: Mapping[str, Any]) -> dict[str, Any]:
 # default put in place of an empty list) makes the row go to the per-object engine as it
 # was given, so that its decision and any error are exactly the per-object ones.
 
-_ISO_INSTANT = re.compile(
+# ISO 8601 with an explicit offset, in the shapes datetime.fromisoformat and pydantic read
+# identically (the columnar engine's fast path uses the same shapes).
+ISO_INSTANT_SHAPE = (
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
     r"(?:\.[0-9]{3}|\.[0-9]{6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])"
 )
-_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+ISO_DATE_SHAPE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+_ISO_INSTANT = re.compile(ISO_INSTANT_SHAPE)
+_ISO_DAY = re.compile(ISO_DATE_SHAPE)
 _FLAT_CHANNEL_NAMES = frozenset(c.value for c in FLAT_CHANNELS)
 _TEXT_KEYS = ("id", "audience", "country", "email", "phone", "mobile", "fax", "messenger")
 _CONTACT_KEYS = frozenset(
