@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 __all__ = ["decide", "make_finding"]
 
 DEFAULT_POLICY = Policy()
+_ALL_CHANNELS = tuple(Channel)
 
 # Which contact point each channel needs (fact, not law; findings carry no citation).
 _CONTACT_POINT: Mapping[Channel, tuple[str, ...]] = {
@@ -133,7 +134,7 @@ def decide(
     audience = policy.unknown_audience if contact.audience is Audience.UNKNOWN else contact.audience
     suppressed = frozenset() if suppressions is None else suppressions.matches(contact)
     case = Case(contact, message, at, day, audience, policy, suppressed)
-    wanted = tuple(Channel) if channels is None else _channels(channels)
+    wanted = _ALL_CHANNELS if channels is None else _channels(channels)
     verdicts = tuple(_verdict(_plan(book, day, channel, audience), case, channel) for channel in wanted)
     return build(
         Decision,
@@ -192,12 +193,18 @@ def _check_policy(book: Rulebook, policy: Policy) -> None:
 Pairs = tuple[tuple[Rule, RuleVersion], ...]
 
 
+def _verdict_of(**values: Any) -> Verdict:
+    return build(Verdict, values)
+
+
 @dataclass(frozen=True, slots=True)
 class _Plan:
     """The rule versions that can matter for one channel and audience on one day."""
 
     requirement: tuple[Rule, RuleVersion]
     bars: Pairs
+    neutral_bars: Pairs
+    """Bars that reach messages that are not advertising."""
     warnings: Pairs
     grounds: Pairs
     """Advertising grounds admitted by the requirement's level, strongest first."""
@@ -206,6 +213,7 @@ class _Plan:
     conditions: Pairs
     consent_warnings: Pairs
     obligations: Pairs
+    neutral_obligations: Pairs
 
 
 @lru_cache(maxsize=65536)
@@ -222,20 +230,19 @@ def _plan(book: Rulebook, day: date, channel: Channel, audience: Audience) -> _P
     level = requirements[0][1].level
     grounds = [(r, v) for r, v in by_kind[Kind.GROUND] if r.advertising_only and level in r.levels]
     grounds.sort(key=lambda rv: rv[0].code != "express_consent")  # consent first: the strongest ground
+    obligations = tuple((r, v) for r, v in by_kind[Kind.OBLIGATION] if r.obligation_test is not None)
     return _Plan(
         requirement=requirements[0],
         bars=tuple(by_kind[Kind.BAR]),
+        neutral_bars=tuple((r, v) for r, v in by_kind[Kind.BAR] if not r.advertising_only),
         warnings=tuple((r, v) for r, v in by_kind[Kind.WARNING] if r.consent_test is None),
         grounds=tuple(grounds),
         neutral_grounds=tuple((r, v) for r, v in by_kind[Kind.GROUND] if not r.advertising_only),
         conditions=tuple(by_kind[Kind.CONSENT_CONDITION]),
         consent_warnings=tuple((r, v) for r, v in by_kind[Kind.WARNING] if r.consent_test is not None),
-        obligations=tuple((r, v) for r, v in by_kind[Kind.OBLIGATION] if r.obligation_test is not None),
+        obligations=obligations,
+        neutral_obligations=tuple((r, v) for r, v in obligations if not r.advertising_only),
     )
-
-
-def _verdict_of(**values: Any) -> Verdict:
-    return build(Verdict, values)
 
 
 class _Acc:
@@ -256,11 +263,10 @@ def _verdict(plan: _Plan, case: Case, channel: Channel) -> Verdict:
     advertising = case.message.is_advertising
     acc = _Acc()
     bars = _contact_point_bars(case.contact, channel)
-    for rule, version in plan.bars:
-        if advertising or not rule.advertising_only:
-            result = rule.test(case, channel, version)
-            if result is not None:
-                bars.append(make_finding(rule.code, rule.id, version, result))
+    for rule, version in plan.bars if advertising else plan.neutral_bars:
+        result = rule.test(case, channel, version)
+        if result is not None:
+            bars.append(make_finding(rule.code, rule.id, version, result))
     for rule, version in plan.warnings:
         result = rule.test(case, channel, version)
         if result is not None:
@@ -281,7 +287,7 @@ def _verdict(plan: _Plan, case: Case, channel: Channel) -> Verdict:
             acc.ground is None
             and not acc.pending
             and deny is not None
-            and all(f.code != deny for f in acc.ground_reasons)
+            and (not acc.ground_reasons or all(f.code != deny for f in acc.ground_reasons))
         ):
             acc.ground_reasons.insert(0, make_finding(deny, req_rule.id, req))
     else:
@@ -303,11 +309,11 @@ def _verdict(plan: _Plan, case: Case, channel: Channel) -> Verdict:
         )
     if acc.ground is not None:
         obligations = []
-        for rule, version in plan.obligations:
-            if rule.obligation_test is not None and (advertising or not rule.advertising_only):
-                result = rule.obligation_test(case, channel, version, acc.ground)
-                if result is not None:
-                    obligations.append(make_finding(rule.code, rule.id, version, result))
+        for rule, version in plan.obligations if advertising else plan.neutral_obligations:
+            assert rule.obligation_test is not None  # noqa: S101 - planned for it
+            result = rule.obligation_test(case, channel, version, acc.ground)
+            if result is not None:
+                obligations.append(make_finding(rule.code, rule.id, version, result))
         return _verdict_of(
             channel=channel,
             status=Status.PERMITTED,
@@ -383,26 +389,22 @@ def _consent_ground(
     acc: _Acc,
 ) -> None:
     """Whether some consent on file is a valid ground for ``channel``."""
-    conditions = plan.conditions
-    consent_warning_rules = plan.consent_warnings
-    candidates = sorted(
-        (c for c in case.contact.consents if channel in c.channels),
-        key=lambda c: c.granted_at,
-        reverse=True,
-    )
+    candidates = [c for c in case.contact.consents if channel in c.channels]
+    if len(candidates) > 1:
+        candidates.sort(key=_granted, reverse=True)  # the latest first (stable for ties)
+    implied_fails = req.level is not Level.PRESUMED_CONSENT
     open_questions: list[tuple[Consent, Unsettled, Rule, RuleVersion]] = []
     for consent in candidates:
         failures: list[Finding] = []
         questions: list[tuple[Unsettled, Rule, RuleVersion]] = []
-        consent_warnings: list[Finding] = []
-        if consent.method is ConsentMethod.IMPLIED and req.level is not Level.PRESUMED_CONSENT:
+        if implied_fails and consent.method is ConsentMethod.IMPLIED:
             if req.level is Level.CONSENT and req.question is not None:
                 questions.append((Unsettled(req.question, {"consent_id": consent.id}), req_rule, req))
             else:
                 failures.append(
                     make_finding("no_express_consent", req_rule.id, req, {"consent_id": consent.id})
                 )
-        for cond_rule, cond_version in conditions:
+        for cond_rule, cond_version in plan.conditions:
             assert cond_rule.consent_test is not None  # noqa: S101
             result = cond_rule.consent_test(case, channel, cond_version, consent)
             if result is None:
@@ -411,12 +413,11 @@ def _consent_ground(
                 questions.append((result, cond_rule, cond_version))
             else:
                 failures.append(make_finding(cond_rule.code, cond_rule.id, cond_version, result))
-        for warn_rule, warn_version in consent_warning_rules:
+        for warn_rule, warn_version in plan.consent_warnings:
             assert warn_rule.consent_test is not None  # noqa: S101
             result = warn_rule.consent_test(case, channel, warn_version, consent)
             if result is not None:
-                consent_warnings.append(make_finding(warn_rule.code, warn_rule.id, warn_version, result))
-        acc.warnings.extend(consent_warnings)
+                acc.warnings.append(make_finding(warn_rule.code, warn_rule.id, warn_version, result))
         if failures:
             acc.ground_reasons.extend(failures)
             continue
@@ -428,6 +429,8 @@ def _consent_ground(
         return
     # No consent is valid outright; consents that only hit open questions are decided by
     # the policy (a consent counts only if every one of its open questions is permitted).
+    if not open_questions:
+        return
     for consent in dict.fromkeys(c for c, *_ in open_questions):
         mine = [(q, r, v) for c, q, r, v in open_questions if c is consent]
         choices = [case.policy.choice(q.question) for q, _, _ in mine]
@@ -438,6 +441,10 @@ def _consent_ground(
             acc.consent_id = consent.id
             acc.pending = False
             return
+
+
+def _granted(consent: Consent) -> datetime:
+    return consent.granted_at
 
 
 def _consent_finding(rule: Rule, version: RuleVersion, req: RuleVersion, consent: Consent) -> Finding:
@@ -457,13 +464,9 @@ def _consent_finding(rule: Rule, version: RuleVersion, req: RuleVersion, consent
 
 
 def _contact_point_bars(contact: Contact, channel: Channel) -> list[Finding]:
-    fields = _CONTACT_POINT[channel]
-    values = [getattr(contact, f) for f in fields]
-    present = [v for v in values if v is not None]
+    present = [p for field in _CONTACT_POINT[channel] if (p := getattr(contact, field)) is not None]
     if not present:
-        return [
-            make_finding("no_contact_point", "contact_point", None, {"contact_point": " or ".join(fields)})
-        ]
+        return [_NO_CONTACT_POINT[channel]]
     if channel is Channel.SMS and not any(p.sms_capable for p in present):
         return [
             make_finding(
@@ -476,7 +479,16 @@ def _contact_point_bars(contact: Contact, channel: Channel) -> list[Finding]:
     return []
 
 
+# One finding per channel without a contact point, shared by every decision (immutable).
+_NO_CONTACT_POINT: Mapping[Channel, Finding] = {
+    channel: make_finding("no_contact_point", "contact_point", None, {"contact_point": " or ".join(fields)})
+    for channel, fields in _CONTACT_POINT.items()
+}
+
+
 def _dedupe(findings: Sequence[Finding]) -> tuple[Finding, ...]:
+    if len(findings) < 2:  # the common case: nothing to compare
+        return tuple(findings)
     seen: set[Any] = set()
     out: list[Finding] = []
     for f in findings:

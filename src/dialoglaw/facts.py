@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import UTC, date, datetime, timedelta, timezone
+from functools import lru_cache
 from typing import Annotated, Any, Self
 
 from pydantic import (
@@ -82,10 +83,11 @@ Topic = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, m
 """A product category; compared case-insensitively."""
 
 
+@lru_cache(maxsize=65_536)
 def sender_key(name: str) -> str:
     """A company name as compared: NFKC (full-width letters, non-breaking spaces),
     without invisible format characters (zero-width space), whitespace collapsed,
-    case-folded."""
+    case-folded (cached: a campaign names few senders)."""
     text = unicodedata.normalize("NFKC", name)
     text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
     return " ".join(text.split()).casefold()

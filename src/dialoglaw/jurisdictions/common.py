@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from functools import lru_cache
 
 from dialoglaw.channels import Channel, ConsentMethod
 from dialoglaw.facts import Consent, Contact, Objection, sender_key
 from dialoglaw.rules import Case
 from dialoglaw.validity import german_date
 
-__all__ = ["age_at_grant", "objections_in_force", "online_method", "withdrawals_in_force"]
+__all__ = ["age_at_grant", "casefolded", "objections_in_force", "online_method", "withdrawals_in_force"]
 
 # Methods by which consent is typically collected through an information society service
 # (a web form or app): the Art. 8 GDPR age threshold applies to them.
@@ -28,6 +29,13 @@ _ONLINE = frozenset(
 
 def online_method(method: ConsentMethod) -> bool:
     return method in _ONLINE
+
+
+@lru_cache(maxsize=65_536)
+def casefolded(names: tuple[str, ...]) -> frozenset[str]:
+    """The names case-folded, to test ``name.casefold() in casefolded(names)`` (cached:
+    a campaign's consents repeat a few sender lists)."""
+    return frozenset(name.casefold() for name in names)
 
 
 def objections_in_force(case: Case, channel: Channel) -> Iterator[Objection]:

@@ -14,6 +14,7 @@ from typing import Any
 
 from dialoglaw.channels import Channel
 from dialoglaw.citations import Citation
+from dialoglaw.jurisdictions.common import casefolded
 from dialoglaw.jurisdictions.de.dates import UWG_2004
 from dialoglaw.rules import Case, Kind, Rule, RuleVersion
 from dialoglaw.validity import Validity
@@ -34,7 +35,7 @@ def _listed(case: Case, channel: Channel, version: RuleVersion) -> Mapping[str, 
         in_force = consent.granted_at <= case.at and (
             consent.withdrawn_at is None or consent.withdrawn_at > case.at
         )
-        if in_force and channel in consent.channels and any(s.casefold() == sender for s in consent.senders):
+        if in_force and channel in consent.channels and sender in casefolded(consent.senders):
             return None  # whether that consent is valid is for the consent rules to say
     return {}
 

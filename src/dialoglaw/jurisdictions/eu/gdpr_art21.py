@@ -28,6 +28,8 @@ ADDRESSED: frozenset[Channel] = frozenset(Channel) - {Channel.LEAFLET}
 
 
 def _objection(case: Case, channel: Channel, version: RuleVersion) -> Mapping[str, Any] | None:
+    if not case.contact.objections:  # the common case, decided without a scan
+        return None
     first = min((o.at for o in objections_in_force(case, channel)), default=None)
     if first is None:
         return None

@@ -14,6 +14,7 @@ from typing import Any
 from dialoglaw.channels import CONSENT_CHANNELS, Channel, ConsentMethod
 from dialoglaw.citations import Citation
 from dialoglaw.facts import Consent
+from dialoglaw.jurisdictions.common import casefolded
 from dialoglaw.jurisdictions.eu import GDPR_APPLIES
 from dialoglaw.jurisdictions.eu.citations import PLANET49, art, recital
 from dialoglaw.rules import Case, Kind, Rule, RuleVersion, Unsettled
@@ -75,8 +76,7 @@ def not_by_subject_rule(before: Sequence[RuleVersion], authority: Citation) -> R
 
 
 def _named(consent: Consent, sender: str) -> bool:
-    wanted = sender.casefold()
-    return any(s.casefold() == wanted for s in consent.senders)
+    return sender.casefold() in casefolded(consent.senders)
 
 
 def _specific_sender(
