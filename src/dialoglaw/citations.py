@@ -12,7 +12,14 @@ from datetime import date
 from enum import StrEnum
 from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ModelWrapValidatorHandler,
+    ValidationError,
+    model_validator,
+)
 
 from dialoglaw.errors import RulebookError
 
@@ -84,15 +91,21 @@ class Citation(BaseModel):
 
     __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
 
-    @model_validator(mode="after")
-    def _check_parts(self) -> Self:
-        if self.kind == "statute":
-            self._check_statute()
-        elif self.kind == "decision":
-            self._check_decision()
-        elif not self.name:
+    @model_validator(mode="wrap")
+    @classmethod
+    def _check_parts(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        # A citation is frozen and was checked when it was built: one nested in another
+        # model (a finding, a retention record) is taken as it is, not checked again.
+        if type(data) is cls:
+            return data
+        citation = handler(data)
+        if citation.kind == "statute":
+            citation._check_statute()
+        elif citation.kind == "decision":
+            citation._check_decision()
+        elif not citation.name:
             raise ValueError("a self-regulation citation needs a name")
-        return self
+        return citation
 
     def _check_statute(self) -> None:
         if self.act is None:

@@ -83,7 +83,7 @@ Topic = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, m
 """A product category; compared case-insensitively."""
 
 
-@lru_cache(maxsize=65_536)
+@lru_cache(maxsize=4096)  # bounded: a campaign names few senders
 def sender_key(name: str) -> str:
     """A company name as compared: NFKC (full-width letters, non-breaking spaces),
     without invisible format characters (zero-width space), whitespace collapsed,

@@ -31,7 +31,7 @@ def online_method(method: ConsentMethod) -> bool:
     return method in _ONLINE
 
 
-@lru_cache(maxsize=65_536)
+@lru_cache(maxsize=4096)  # bounded: a campaign names few senders
 def casefolded(names: tuple[str, ...]) -> frozenset[str]:
     """The names case-folded, to test ``name.casefold() in casefolded(names)`` (cached:
     a campaign's consents repeat a few sender lists)."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
@@ -30,6 +31,7 @@ RETENTION_YEARS = 5
 AUTOMATED_QUESTION = "de.uwg.7a.automated_call"
 
 
+@lru_cache(maxsize=4096)  # a pure function of the day; a campaign's sends share a few days
 def end_of_period(trigger: date, years: int = RETENTION_YEARS) -> date:
     """The last day of a period of ``years`` years that starts with an event on
     ``trigger`` (§ 187 Abs. 1 BGB: the event day is not counted; § 188 Abs. 2: the period
