@@ -868,3 +868,57 @@ def test_csv_quoting_tricks_are_cells_not_structure(tmp_path: Path) -> None:
     [result] = from_file(tmp_path, "quoted.csv", buffer.getvalue().encode(), rows=1)
     assert result.decision is not None
     assert result.contact_id == 'a,"b"\nc'
+
+
+# Source: the library's own contract (bad input is an error row, never a crash). A lone
+# surrogate ("\ud800") can reach the API in a dict; no UTF-8 file or Arrow column holds it.
+SURROGATE_ROWS: list[dict[str, Any]] = [
+    contact(id="before"),
+    contact(id="id \ud800"),
+    contact(id="mail", email="max\udc00@example.de"),
+    contact(id="consent", consents=[consent(id="k\ud800")]),
+    {"id": "key", "note \ud800": "x"},
+    contact(id="after"),
+]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "parquet"])
+def test_a_dict_with_a_lone_surrogate_is_an_error_row_that_can_be_written(tmp_path: Path, fmt: str) -> None:
+    if fmt == "parquet":
+        pytest.importorskip("pyarrow")
+    results = batch(SURROGATE_ROWS)
+    assert [r.ok for r in results] == [True, False, False, False, False, True]
+    assert results[1].contact_id == "id \\ud800"  # the escape, readable and writable
+    target = tmp_path / f"out.{fmt}"
+    written = list(dialoglaw.io.write_results(iter(results), target))
+    assert len(written) == len(results)
+    assert target.stat().st_size > 0
+
+
+@pytest.mark.parametrize("entry", ["decide_nested", "decide_items"])
+def test_the_columnar_engine_decides_a_dict_with_a_lone_surrogate_as_an_error_row_in_its_place(
+    entry: str,
+) -> None:
+    pytest.importorskip("polars")
+    from dialoglaw.columnar import ColumnarEngine
+
+    rows: list[dict[str, Any]] = (
+        SURROGATE_ROWS
+        if entry == "decide_nested"
+        else [
+            {"id": "before", "email": "max@example.de"},
+            {"id": "id \ud800", "email": "max@example.de"},
+            {"id": "mail", "email": "max\udc00@example.de"},
+            {"id": "after", "email": "max@example.de"},
+        ]
+    )
+    engine = ColumnarEngine(MESSAGE, at=AT)
+    frames = list(getattr(engine, entry)(rows, batch_size=3))
+    out = [row for frame in frames for row in frame.iter_rows(named=True)]
+    assert [r["row"] for r in out] == list(range(1, len(rows) + 1))
+    expected = [r.error.code if r.error else None for r in batch(rows)]
+    assert [r["error_code"] for r in out] == expected
+    assert expected[0] is None and expected[-1] is None and None not in expected[1:-1]
+    assert out[1]["contact_id"] == "id \\ud800"
+    assert engine.summary.read == len(rows)
+    assert engine.summary.errors == len(rows) - 2

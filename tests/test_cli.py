@@ -435,3 +435,15 @@ def test_a_lone_surrogate_escape_in_json_lines_is_an_error_row_for_both_engines(
     first, second = (json.loads(line) for line in written["columnar"].splitlines())
     assert "unpaired surrogate" in first["error_message"]
     assert second["contact_id"] == "pair \U0001f600"
+
+
+def test_workers_with_the_columnar_engine_is_said_not_silently_ignored() -> None:
+    auto = run("check", str(CAMPAIGN_JSONL), *SEND, "--workers", "2", "--quiet")
+    assert auto.returncode == 0, auto.stderr
+    assert "--workers applies to --engine per-object" in auto.stderr
+    assert "engine: columnar" in auto.stdout
+    explicit = run("check", str(CAMPAIGN_JSONL), *SEND, "--engine", "columnar", "--workers", "2")
+    assert explicit.returncode == 2
+    assert "--workers applies to --engine per-object" in explicit.stderr
+    quiet = run("check", str(CAMPAIGN_JSONL), *SEND, "--quiet")
+    assert "--workers" not in quiet.stderr

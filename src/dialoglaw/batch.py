@@ -91,12 +91,22 @@ def _guess_id(item: object) -> str | None:
         return item.id
     if isinstance(item, Mapping):
         value = item.get("id")
-        return str(value) if value is not None and str(value).strip() else None
+        return printable(str(value)) if value is not None and str(value).strip() else None
     return None
 
 
+def printable(text: str) -> str:
+    """``text`` with any unpaired surrogate (``"\\ud800"``, which no UTF-8 file or Arrow
+    column can hold) written as its escape, so that an error row about it can be written."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
+
+
 def _error(exc: DialoglawError) -> RowError:
-    return RowError(exc.code, exc.field if isinstance(exc, InputError) else "", str(exc))
+    return RowError(exc.code, exc.field if isinstance(exc, InputError) else "", printable(str(exc)))
 
 
 def _chunk(

@@ -173,6 +173,14 @@ def _cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     if args.batch_size is not None and args.batch_size < 1:
         raise CliError(f"--batch-size must be at least 1; not {args.batch_size}.")
     engine = _engine_for(args)
+    if engine == "columnar" and args.workers != 1:
+        if args.engine == "columnar":
+            raise CliError("--workers applies to --engine per-object; the columnar engine uses one process.")
+        print(
+            "dialoglaw: note: --workers applies to --engine per-object; the columnar engine ran "
+            "in one process (polars uses every core).",
+            file=sys.stderr,
+        )
     summary = Summary()
     if engine == "columnar":
         engine_line = _check_columnar(args, message, at, policy, channels, summary)

@@ -30,6 +30,7 @@ Needs the ``columnar`` extra (polars and pyarrow).
 from __future__ import annotations
 
 import itertools
+import re
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -283,22 +284,31 @@ class ColumnarEngine:
     ) -> Iterator[Any]:
         """Decide a stream of raw flat rows (dicts) and reader errors, in order, a batch
         at a time; yields output frames."""
-        pl = self._pl
         _check_batch_size(batch_size)
         buffer: list[Mapping[str, Any]] = []
         for item in items:
             if isinstance(item, RowError):
                 if buffer:
-                    yield self.decide_batch(_rows_frame(pl, buffer))
+                    yield from self._flat_batch(buffer)
                     buffer = []
                 yield self._error_row(item)
                 continue
             buffer.append(item)
             if len(buffer) >= batch_size:
-                yield self.decide_batch(_rows_frame(pl, buffer))
+                yield from self._flat_batch(buffer)
                 buffer = []
         if buffer:
-            yield self.decide_batch(_rows_frame(pl, buffer))
+            yield from self._flat_batch(buffer)
+
+    def _flat_batch(self, rows: Sequence[Mapping[str, Any]], *, split: bool = True) -> Iterator[Any]:
+        try:
+            frame = _rows_frame(self._pl, rows)
+        except UnicodeEncodeError:  # a lone surrogate, which Arrow cannot hold
+            if not split:
+                raise
+            yield from self._around_unencodable(rows, flat=True)
+            return
+        yield self.decide_batch(frame)
 
     def decide_nested(
         self, items: Iterable[Mapping[str, Any] | RowError], batch_size: int = 16_384
@@ -314,27 +324,61 @@ class ColumnarEngine:
         for item in items:
             if isinstance(item, RowError):
                 if originals:
-                    yield self._nested_batch(originals)
+                    yield from self._nested_batch(originals)
                     originals = []
                 yield self._error_row(item)
                 continue
             originals.append(item)
             if len(originals) >= batch_size:
-                yield self._nested_batch(originals)
+                yield from self._nested_batch(originals)
                 originals = []
         if originals:
-            yield self._nested_batch(originals)
+            yield from self._nested_batch(originals)
 
-    def _nested_batch(self, originals: Sequence[Mapping[str, Any]]) -> pl.DataFrame:
+    def _nested_batch(self, originals: Sequence[Mapping[str, Any]], *, split: bool = True) -> Iterator[Any]:
         flats = [exact_flat_row(item) for item in originals]
+        forced = [i for i, row in enumerate(flats) if row is None]
+        if len(forced) == len(flats):
+            first = self._next_row
+            self._next_row += len(originals)
+            self.stats.rows += len(originals)
+            yield self._per_object(None, range(len(flats)), first, originals=originals)
+            return
+        try:
+            frame = _rows_frame(self._pl, [row or {} for row in flats])
+        except UnicodeEncodeError:  # a lone surrogate, which Arrow cannot hold
+            if not split:
+                raise
+            yield from self._around_unencodable(originals, flat=False)
+            return
         first = self._next_row
         self._next_row += len(originals)
         self.stats.rows += len(originals)
-        forced = [i for i, row in enumerate(flats) if row is None]
-        if len(forced) == len(flats):
-            return self._per_object(None, range(len(flats)), first, originals=originals)
-        frame = _rows_frame(self._pl, [row or {} for row in flats])
-        return self._columnar(frame, first, originals=originals, forced=forced)
+        yield self._columnar(frame, first, originals=originals, forced=forced)
+
+    def _around_unencodable(self, rows: Sequence[Mapping[str, Any]], *, flat: bool) -> Iterator[Any]:
+        """Decide ``rows`` in order, each row holding a lone surrogate (``"\\ud800"``, text
+        no Arrow column can hold) on its own: it is an input error of that row."""
+        run: list[Mapping[str, Any]] = []
+        for row in rows:
+            if not _holds_surrogate(row):
+                run.append(row)
+                continue
+            if run:
+                yield from (
+                    self._flat_batch(run, split=False) if flat else self._nested_batch(run, split=False)
+                )
+                run = []
+            result = self._result(self._next_row, row, flat=flat)
+            self._next_row += 1
+            self.stats.rows += 1
+            self.stats.per_object_rows += 1
+            self.summary.add(result)
+            yield self._pl.DataFrame(
+                [result_record(result, self.channels)], schema=_schema(self._pl, self._columns)
+            )
+        if run:
+            yield from self._flat_batch(run, split=False) if flat else self._nested_batch(run, split=False)
 
     # --- the projection ----------------------------------------------------------------
 
@@ -844,6 +888,20 @@ _MISSING: Any = object()
 _BLANK_CELL: Any = object()
 _KNOWN = frozenset(flat_columns())
 _NESTED = frozenset(Contact.model_fields) - _KNOWN
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _holds_surrogate(value: Any) -> bool:
+    """Whether ``value`` (a row as given, keys included) holds a lone surrogate."""
+    if isinstance(value, str):
+        return not value.isascii() and _SURROGATE.search(value) is not None
+    if isinstance(value, Mapping):
+        return any(_holds_surrogate(k) or _holds_surrogate(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_holds_surrogate(v) for v in value)
+    return False
 
 
 def _python_email(value: str) -> str | None:

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any, Literal
 
-from dialoglaw.batch import BatchResult, RowError
+from dialoglaw.batch import BatchResult, RowError, printable
 from dialoglaw.channels import Channel
 from dialoglaw.errors import DialoglawError, InputError
 from dialoglaw.io.flat import flat_to_nested
@@ -108,9 +108,9 @@ def _flat(row: Mapping[str, Any]) -> dict[str, Any] | RowError:
     except InputError as exc:
         raw_id = row.get("id")
         contact_id = str(raw_id).strip() if raw_id is not None and str(raw_id).strip() else None
-        return RowError(exc.code, exc.field, str(exc), contact_id)
+        return RowError(exc.code, exc.field, printable(str(exc)), contact_id and printable(contact_id))
     except DialoglawError as exc:  # pragma: no cover - defensive
-        return RowError(exc.code, "", str(exc))
+        return RowError(exc.code, "", printable(str(exc)))
 
 
 _SURROGATE = re.compile("[\udc80-\udcff]")
