@@ -201,6 +201,20 @@ class Citation(BaseModel):
 
     def render(self, lang: Lang = "de") -> str:
         """The citation as a lawyer writes it, in German (``de``) or English (``en``)."""
+        # A citation is frozen, so its text never changes: every decision file cites the
+        # same few provisions, rendered once. Entries hold their citation, so an id in the
+        # cache always belongs to the live object stored with it.
+        key = (id(self), lang)
+        hit = _RENDERED.get(key)
+        if hit is not None and hit[0] is self:
+            return hit[1]
+        text = self._render(lang)
+        if len(_RENDERED) >= _RENDERED_LIMIT:
+            _RENDERED.clear()
+        _RENDERED[key] = (self, text)
+        return text
+
+    def _render(self, lang: Lang) -> str:
         if self.kind == "decision":
             court = f"{self.court} {self.seat}" if self.seat else str(self.court)
             assert self.decided_on is not None  # noqa: S101 - guaranteed by validation
@@ -268,6 +282,10 @@ class Citation(BaseModel):
 
     def __str__(self) -> str:
         return self.render("de")
+
+
+_RENDERED: dict[tuple[int, str], tuple[Citation, str]] = {}
+_RENDERED_LIMIT = 4096
 
 
 def _citation_error(exc: ValidationError) -> str:

@@ -216,38 +216,39 @@ def result_columns(channels: Iterable[Channel] = tuple(Channel)) -> list[str]:
 
 def result_record(result: BatchResult, channels: Iterable[Channel] = tuple(Channel)) -> dict[str, Any]:
     """One flat output row; a row with an error has status ``error`` on every channel."""
+    error = result.error
     rec: dict[str, Any] = {
         "row": result.row,
         "contact_id": result.contact_id,
-        "error_code": result.error.code if result.error else None,
-        "error_field": result.error.field if result.error else None,
-        "error_message": result.error.message if result.error else None,
+        "error_code": error.code if error else None,
+        "error_field": error.field if error else None,
+        "error_message": error.message if error else None,
     }
     decision = result.decision
+    verdicts = {} if decision is None else {v.channel: v for v in decision.verdicts}
     for ch in channels:
-        c = ch.value
-        if decision is None:
-            rec.update(
-                {f"{c}_status": "error", f"{c}_ground": None, f"{c}_reasons": None, f"{c}_citation": None}
-            )
-            continue
-        try:
-            verdict = decision[ch]
-        except KeyError:
-            rec.update(
-                {f"{c}_status": None, f"{c}_ground": None, f"{c}_reasons": None, f"{c}_citation": None}
-            )
+        status, ground, reasons, citation = _RESULT_KEYS[ch]
+        verdict = verdicts.get(ch)
+        if verdict is None:
+            rec[status] = "error" if decision is None else None
+            rec[ground] = rec[reasons] = rec[citation] = None
             continue
         findings = [verdict.ground] if verdict.ground else [*verdict.reasons, *verdict.questions]
         first = next((f for f in findings if f.citation is not None), None)
-        rec[f"{c}_status"] = verdict.status.value
-        rec[f"{c}_ground"] = verdict.ground.code if verdict.ground else None
-        reasons = [f.code for f in verdict.reasons] + [
+        rec[status] = verdict.status.value
+        rec[ground] = verdict.ground.code if verdict.ground else None
+        codes = [f.code for f in verdict.reasons] + [
             f"unsettled_law:{f.ctx['question']}" for f in verdict.questions
         ]
-        rec[f"{c}_reasons"] = ";".join(dict.fromkeys(reasons)) or None
-        rec[f"{c}_citation"] = first.citation.de if first and first.citation else None
+        rec[reasons] = ";".join(dict.fromkeys(codes)) or None
+        rec[citation] = first.citation.de if first and first.citation else None
     return rec
+
+
+_RESULT_KEYS: Mapping[Channel, tuple[str, str, str, str]] = {
+    ch: (f"{ch.value}_status", f"{ch.value}_ground", f"{ch.value}_reasons", f"{ch.value}_citation")
+    for ch in Channel
+}
 
 
 # JSON Lines output: compact separators, UTF-8 text unescaped (as polars writes it).
