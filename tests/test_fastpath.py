@@ -251,24 +251,31 @@ def _digits(rng: random.Random, n: int) -> str:
 
 
 def _spaced(rng: random.Random, digits: str) -> str:
-    """Digit groups separated by single spaces, as people write them."""
+    """Digit groups separated by single spaces, hyphens or slashes, as people write them."""
     roll = rng.random()
+    sep = rng.choice(" -/ ")
     if roll < 0.3:
         cut = rng.randint(2, 5)
-        return f"{digits[:cut]} {digits[cut:]}".strip()
+        return f"{digits[:cut]}{sep}{digits[cut:]}".rstrip(sep)
     if roll < 0.6:
-        return " ".join(digits[i : i + 3] for i in range(0, len(digits), 3))
+        return sep.join(digits[i : i + 3] for i in range(0, len(digits), 3))
     if roll < 0.8:
-        return " ".join(digits[i : i + 2] for i in range(0, len(digits), 2))
+        return sep.join(digits[i : i + 2] for i in range(0, len(digits), 2))
     out = [digits[0]]
     for c in digits[1:]:
-        out.append((" " if rng.random() < 0.3 else "") + c)
+        out.append((rng.choice(" -/") if rng.random() < 0.3 else "") + c)
     return "".join(out)
 
 
 def _written(rng: random.Random, nsn: str, *, spaces: float = 0.3) -> str:
+    """A plain form the fast path decides: +49, 0049, +49 (0) or 0 and the digits, or the
+    area code in brackets: "(0171) 1234567"."""
+    if len(nsn) > 2 and rng.random() < 0.1:
+        cut = rng.randint(1, min(5, len(nsn) - 1))
+        rest = _spaced(rng, nsn[cut:]) if rng.random() < spaces else nsn[cut:]
+        return f"(0{nsn[:cut]}){rng.choice([' ', ''])}{rest}"
     body = _spaced(rng, nsn) if rng.random() < spaces else nsn
-    return rng.choice(["+49", "0", "+49 ", "0"]) + body
+    return rng.choice(["+49", "0", "+49 ", "0", "+49 (0)", "+49 (0) ", "+49(0)", "0049", "0049 "]) + body
 
 
 # Real-world shapes by number class (the fast path does not know these; they are samples).
@@ -352,7 +359,7 @@ def _near_phone(rng: random.Random, nsn: str) -> str:
 @dataclass(frozen=True)
 class PhoneSample:
     texts: list[str]
-    plain: list[bool]  # written as +49/0 and digits with at most single spaces
+    plain: list[bool]  # in a form the fast path reads (+49, 0049, +49 (0), 0, (0…); single separators)
     fast: list[tuple[str, LineType] | None]
     # phonenumbers' answer, by index: for every plain text and wherever the fast path decided.
     library: dict[int, tuple[str, LineType, str | None] | None]
@@ -460,7 +467,7 @@ def test_fast_phone_is_only_for_germany() -> None:
 # --- properties over arbitrary text ---------------------------------------------------------
 
 EMAILISH = st.from_regex(r"\A[a-zA-Z0-9.+_'-]{0,12}@[a-zA-Z0-9.-]{0,12}\.[a-zA-Z0-9-]{0,5}\Z")
-PHONEISH = st.from_regex(r"\A(\+49|0|\+49 |00|\+)[0-9 ]{0,18}\Z")
+PHONEISH = st.from_regex(r"\A(\+49|0|\+49 |00|0049|\+|\+49 \(0\)|\(0)[0-9 /()-]{0,18}\Z")
 
 
 @SETTINGS

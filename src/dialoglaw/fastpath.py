@@ -24,10 +24,13 @@ How exactness is kept:
   ``local@domain``; it rejects it only for a special-use domain. The special-use list
   (``email_validator.SPECIAL_USE_DOMAIN_NAMES``, which users may change) and the mailbox
   names are read from email-validator on every call, so the fast path tracks them.
-* Phone: only region ``DE``, written as ``+49`` or ``0`` followed by ASCII digits whose
-  first is 1–9, with at most single spaces between digit groups. phonenumbers parses
-  all of these to the national significant number made of those digits (the spaces are
-  punctuation, the ``0`` is the national prefix, there is no extension or carrier code),
+* Phone: only region ``DE``, written as ``+49``, ``0049``, ``+49 (0)`` or ``0`` followed by ASCII
+  digits whose first is 1–9, or with the area code in brackets (``(0171) 1234567``), with
+  at most single spaces, hyphens or slashes between digit groups. phonenumbers parses
+  all of these to the national significant number made of those digits (the separators
+  and brackets are punctuation, ``00`` is the international prefix, the ``0`` is the
+  national prefix, also after ``+49``,
+  there is no extension or carrier code),
   so validity and line type are its ``number_type`` logic applied to those digits. That
   logic is reproduced here from phonenumbers' own metadata for the region (each
   description's ``national_number_pattern`` and ``possible_length``, in the order of
@@ -203,6 +206,7 @@ def email_expr(expr: pl.Expr) -> pl.Expr:
 
 _FAST_REGION = "DE"
 _MAX_PHONE_LENGTH = 40  # as dialoglaw.normalize.MAX_PHONE_LENGTH
+_SEPARATORS = re.compile(r"[ /-]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,9 +243,9 @@ class _PhoneTables:
     """What :func:`fast_phone` needs, built from phonenumbers' metadata for the region."""
 
     country_code: str
-    shape: re.Pattern[str]  # the accepted input forms; group 1 is the NSN (with spaces)
+    shape: re.Pattern[str]  # the accepted input forms; the groups hold the NSN's digits
     shape_source: str
-    prefix_source: str  # the part of the shape before the NSN
+    prefix_source: str  # the part of a shaped text before the NSN
     general: _Desc
     specific: tuple[tuple[_Desc, LineType], ...]  # in _number_type_helper's order
     fixed_line: _Desc
@@ -275,6 +279,8 @@ def _phone_tables() -> _PhoneTables | None:
         or metadata.national_prefix_transform_rule
         or not metadata.international_prefix
         or any(re.match(metadata.international_prefix, f"0{d}") for d in "123456789")
+        # "00" is the international prefix: "0049 …" is "+49 …".
+        or not re.fullmatch(metadata.international_prefix, "00")
         # Every valid NSN has a possible, parseable length that is not "local only".
         or general is None
         or not general.national_number_pattern
@@ -299,8 +305,15 @@ def _phone_tables() -> _PhoneTables | None:
         (metadata.uan, kinds.UAN),
         (metadata.voicemail, kinds.VOICEMAIL),
     )
-    prefix = rf"(?:\+{code} ?|{national_prefix})"
-    shape = rf"{prefix}([1-9](?: ?[0-9])*)"
+    # "+49 171 1234567", "0049 171 1234567", "+49 (0)171 1234567", "0171-1234567",
+    # "0171/1234567" (group 1) and "(0171) 1234567" (groups 2 and 3): the international
+    # and national prefixes, the country code and single separators between digit groups
+    # are all phonenumbers strips from these shapes.
+    np = national_prefix
+    digits = r"(?:[ /-]?[0-9])*"
+    country = rf"(?:\+|00){code} ?(?:\({np}\) ?)?"
+    shape = rf"(?:{country}|{np})([1-9]{digits})|\({np}([1-9][0-9]*)\) ?([0-9]{digits})"
+    prefix = rf"(?:{country}|\(?{np})"
     return _PhoneTables(
         country_code=code,
         shape=re.compile(shape),
@@ -336,8 +349,9 @@ def _line_type(tables: _PhoneTables, nsn: str) -> LineType | None:
 def fast_phone(text: str, region: str) -> tuple[str, LineType] | None:
     """``(e164, line_type)`` for a valid German number in a plain form, else ``None``.
 
-    Only for ``region == "DE"`` and the forms ``+49…`` and ``0…`` (ASCII digits, the first
-    national digit 1–9, optionally single spaces between digit groups). For these the result
+    Only for ``region == "DE"`` and the forms ``+49…``, ``0049…``, ``+49 (0)…``, ``0…`` and
+    ``(0…) …`` (ASCII digits, the first national digit 1–9, optionally single spaces,
+    hyphens or slashes between digit groups). For these the result
     is exactly what :func:`~dialoglaw.normalize.check_phone` returns (its region is then
     ``"DE"``). ``None`` means "not decided": an invalid number, or another form or region,
     which the library handles (with its error message, if any).
@@ -350,7 +364,7 @@ def fast_phone(text: str, region: str) -> tuple[str, LineType] | None:
     match = tables.shape.fullmatch(text)
     if match is None:
         return None
-    nsn = match.group(1).replace(" ", "")
+    nsn = _SEPARATORS.sub("", "".join(group for group in match.groups() if group))
     line_type = _line_type(tables, nsn)
     if line_type is None:
         return None
@@ -428,7 +442,7 @@ def phone_expr(expr: pl.Expr) -> pl.Expr:
     first = pl.coalesce([pl.when(hit_).then(pl.lit(line_type.value)) for hit_, line_type in cases])
 
     staged = pl.struct(
-        expr.str.replace(f"^{tables.prefix_source}", "").str.replace_all(" ", "", literal=True).alias("e164"),
+        expr.str.replace(f"^{tables.prefix_source}", "").str.replace_all(r"[ ()/-]", "").alias("e164"),
         (
             (expr.str.len_bytes() <= _MAX_PHONE_LENGTH) & expr.str.contains(f"^(?:{tables.shape_source})$")
         ).alias("line_type"),
