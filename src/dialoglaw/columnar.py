@@ -589,15 +589,16 @@ class ColumnarEngine:
         if "email" in text:
             helpers["__email"] = email_expr(pl.col("email"))
             pending["email"] = pl.col("__email").is_null()
-        for c in _PHONE:
-            if c in text:
-                helpers[f"__{c}"] = phone_expr(pl.col(c))
-                pending[c] = pl.col(f"__{c}").struct.field("e164").is_null()
+        phones = _on_cells(pl, frame, [c for c in _PHONE if c in text], phone_expr)
+        for c, helper in phones.items():
+            helpers[f"__{c}"] = helper
+            pending[c] = pl.col(f"__{c}").struct.field("e164").is_null()
+        instants = _on_cells(
+            pl, frame, [c for c in _DATETIME if c in text], lambda raw: _iso_instant_us(pl, raw)
+        )
         for c in _DATETIME:
             if c in text:
-                raw = pl.col(c)
-                parsed = raw.str.to_datetime("%Y-%m-%dT%H:%M:%S%.f%#z", time_zone="UTC", strict=False)
-                helpers[f"__u_{c}"] = pl.when(raw.str.contains(_ISO_INSTANT)).then(parsed).dt.epoch("us")
+                helpers[f"__u_{c}"] = instants[c]
                 pending[c] = pl.col(f"__u_{c}").is_null()
             elif c in typed:
                 helpers[f"__u_{c}"] = _typed_instant(pl, c, frame.schema[c])
@@ -922,6 +923,61 @@ def _python_phone(value: str) -> tuple[str | None, str | None]:
     except ContactPointError:
         return None, None
     return number.e164, number.line_type.value
+
+
+def _on_cells(pl: Any, frame: pl.DataFrame, columns: Sequence[str], expression: Any) -> dict[str, Any]:
+    """``expression`` (elementwise) of the text ``columns``, run once over their non-null
+    cells only, each column's results scattered back to its rows (null elsewhere; a struct
+    field by field). Polars runs string functions on null slots too, and most flat
+    columns are mostly null."""
+    if not columns:
+        return {}
+    cells = [frame.get_column(c).drop_nulls() for c in columns]
+    results = pl.DataFrame({"cell": pl.concat(cells)}).select(expression(pl.col("cell"))).to_series()
+    out: dict[str, Any] = {}
+    start = 0
+    for c, values in zip(columns, cells, strict=True):
+        rows = frame.get_column(c).is_not_null().arg_true()
+
+        def back(part: Any, start: int = start, n: int = len(values), rows: Any = rows) -> Any:
+            full = pl.Series(part.name, dtype=part.dtype).extend_constant(None, frame.height)
+            return full.scatter(rows, part.slice(start, n))
+
+        if isinstance(results.dtype, pl.Struct):
+            out[c] = pl.lit(pl.struct([back(f) for f in results.struct.unnest()], eager=True))
+        else:
+            out[c] = pl.lit(back(results))
+        start += len(values)
+    return out
+
+
+def _iso_instant_us(pl: Any, raw: Any) -> Any:
+    """UTC microseconds of a cell of the shape ``ISO_INSTANT_SHAPE``, null for any other
+    cell and for an impossible calendar date: what
+    ``strptime("%Y-%m-%dT%H:%M:%S%.f%#z", time_zone="UTC")`` gives on that shape, at a
+    fraction of the cost. On the shape every field has its place: the wall time is the
+    first 19 characters, the length (all ASCII) tells a fraction of 3 or 6 digits (24 or
+    29, 27 or 32 bytes) and an offset ``Z`` from ``+hh:mm``/``-hh:mm`` (both valid)."""
+    length = raw.str.len_bytes()
+    wall = raw.str.slice(0, 19).str.to_datetime("%Y-%m-%dT%H:%M:%S", time_unit="us", strict=False)
+    fraction = (
+        pl.when(length.is_in([24, 29]))
+        .then(raw.str.slice(20, 3).cast(pl.Int64, strict=False) * 1_000)
+        .when(length.is_in([27, 32]))
+        .then(raw.str.slice(20, 6).cast(pl.Int64, strict=False))
+        .otherwise(0)
+    )
+    minutes = raw.str.slice(-5, 2).cast(pl.Int64, strict=False) * 60 + raw.str.slice(-2).cast(
+        pl.Int64, strict=False
+    )
+    offset = (
+        pl.when(raw.str.ends_with("Z"))
+        .then(0)
+        .when(raw.str.slice(-6, 1) == "-")
+        .then(-minutes)
+        .otherwise(minutes)
+    )
+    return pl.when(raw.str.contains(_ISO_INSTANT)).then(wall.dt.epoch("us") + fraction - offset * 60_000_000)
 
 
 def _check_batch_size(batch_size: Any) -> None:

@@ -1,0 +1,177 @@
+"""The cheaper checks of the columnar fast pass give exactly the answers of the ones they
+replaced: differential tests against the previous polars expressions and Python's own
+reading, over generated near misses and explicit edge cases; and the expressions run over
+the non-null cells only give what they give over whole columns."""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dialoglaw.columnar import _ISO_INSTANT, _iso_instant_us, _on_cells
+from dialoglaw.fastpath import phone_expr
+from dialoglaw.io.flat import ISO_INSTANT_SHAPE
+
+SETTINGS = settings(max_examples=500, deadline=None)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def previous_instant_us(cells: Sequence[str | None]) -> list[int | None]:
+    """The expression the fast pass used before: chrono's offset parsing, in UTC."""
+    raw = pl.col("s")
+    parsed = raw.str.to_datetime("%Y-%m-%dT%H:%M:%S%.f%#z", time_zone="UTC", strict=False)
+    expression = pl.when(raw.str.contains(_ISO_INSTANT)).then(parsed).dt.epoch("us")
+    return pl.DataFrame({"s": cells}, schema={"s": pl.String}).select(expression).to_series().to_list()
+
+
+def instant_us(cells: Sequence[str | None]) -> list[int | None]:
+    frame = pl.DataFrame({"s": cells}, schema={"s": pl.String})
+    return frame.select(_iso_instant_us(pl, pl.col("s"))).to_series().to_list()
+
+
+def python_instant_us(cell: str) -> int | None:
+    """Python's reading of a cell of the shape (years 1-9999, which datetime holds)."""
+    if not re.fullmatch(ISO_INSTANT_SHAPE, cell):
+        return None
+    try:
+        value = datetime.fromisoformat(cell)
+    except ValueError:
+        return None
+    return (value - _EPOCH) // timedelta(microseconds=1)
+
+
+def digits(n: int) -> st.SearchStrategy[str]:
+    return st.text("0123456789", min_size=n, max_size=n)
+
+
+# Cells of the shape and near misses: any digits in every field (impossible dates and
+# times included), fractions and offsets of other lengths, other separators.
+shaped = st.builds(
+    lambda year, month, day, sep, hour, minute, second, fraction, offset: (
+        f"{year}-{month}-{day}{sep}{hour}:{minute}:{second}{fraction}{offset}"
+    ),
+    digits(4),
+    st.sampled_from(["01", "02", "09", "10", "12", "00", "13"]) | digits(2),
+    st.sampled_from(["01", "28", "29", "30", "31", "32", "00"]) | digits(2),
+    st.sampled_from(["T", "T", "T", " ", "t"]),
+    st.sampled_from(["00", "09", "19", "23", "24"]) | digits(2),
+    digits(2),
+    st.sampled_from(["00", "59", "60"]) | digits(2),
+    st.sampled_from(["", ""]) | st.builds(lambda d: "." + d, st.text("0123456789", max_size=9)),
+    st.sampled_from(["Z", "z", "", "+00:00", "-00:00", "+0100", "+01", "+24:00", "-23:59"])
+    | st.builds(lambda sign, h, m: f"{sign}{h}:{m}", st.sampled_from("+-"), digits(2), digits(2)),
+)
+
+EDGES = [
+    "2024-02-29T12:00:00Z",
+    "2023-02-29T12:00:00Z",
+    "2024-04-31T00:00:00+02:00",
+    "0000-01-01T00:00:00Z",
+    "0000-01-01T00:00:00-23:59",
+    "9999-12-31T23:59:59.999999-23:59",
+    "1899-12-31T23:30:00-01:00",
+    "1970-01-01T00:00:00.000Z",
+    "1970-01-01T00:00:00.000001+00:01",
+    "2026-10-25T02:30:00.123+01:00",
+    "2026-03-29T02:30:00-00:00",
+    "2024-01-01T00:00:00+23:59",
+    "2024-01-01T00:00:00+24:00",
+    "2024-01-01T00:00:00.1234Z",
+    "2024-01-01T00:00:00.Z",
+    "2024-01-01T00:00:00",
+    "2024-01-01 00:00:00Z",
+    "2024-01-01T00:00:00ZZ",
+    " 2024-01-01T00:00:00Z",
+    "2024-01-01T00:00:00Z ",
+    "+2024-01-01T00:00:00Z",
+    "2024-1-01T00:00:00+01:00",
+    "२०२४-01-01T00:00:00Z",
+    "",
+    "Z",
+    "x",
+]
+
+
+def check(cells: Sequence[str | None]) -> None:
+    new = instant_us(cells)
+    assert new == previous_instant_us(cells)
+    for cell, value in zip(cells, new, strict=True):
+        if cell is not None and not cell.startswith("0000"):
+            assert value == python_instant_us(cell), cell
+
+
+def test_iso_instant_edges() -> None:
+    check([*EDGES, None])
+    assert sum(v is not None for v in instant_us(EDGES)) >= 10  # the edges do reach the arithmetic
+
+
+@SETTINGS
+@given(st.lists(shaped, min_size=1, max_size=50))
+def test_iso_instant_shaped(cells: list[str]) -> None:
+    check(cells)
+
+
+@SETTINGS
+@given(st.lists(st.text(max_size=40) | st.none(), min_size=1, max_size=20))
+def test_iso_instant_any_text(cells: list[str | None]) -> None:
+    check(cells)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_iso_instant_many_valid(seed: int) -> None:
+    """Many valid instants of every shape at once (hypothesis rarely draws valid dates)."""
+    rnd = random.Random(seed)  # noqa: S311 - a fixed sample, not a secret
+    cells = []
+    for _ in range(5000):
+        moment = datetime(1, 1, 1, tzinfo=UTC) + timedelta(seconds=rnd.randrange(0, 315_537_897_599))
+        fraction = rnd.choice(["", f".{rnd.randrange(1000):03d}", f".{rnd.randrange(10**6):06d}"])
+        minutes = rnd.randrange(-23 * 60 - 59, 23 * 60 + 60)
+        offset = rnd.choice(
+            ["Z", f"{'-' if minutes < 0 else '+'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"]
+        )
+        cells.append(moment.strftime("%Y-%m-%dT%H:%M:%S").rjust(19, "0") + fraction + offset)
+    check(cells)
+    assert all(v is not None for v in instant_us(cells))
+
+
+# --- expressions over the non-null cells only ---------------------------------------------
+
+
+def previous_instant_expr(raw: pl.Expr) -> pl.Expr:
+    parsed = raw.str.to_datetime("%Y-%m-%dT%H:%M:%S%.f%#z", time_zone="UTC", strict=False)
+    return pl.when(raw.str.contains(_ISO_INSTANT)).then(parsed).dt.epoch("us")
+
+
+def check_on_cells(frame: pl.DataFrame, expression: Callable[[pl.Expr], pl.Expr]) -> None:
+    columns = [c for c in frame.columns if frame.get_column(c).null_count() < frame.height]
+    helpers = _on_cells(pl, frame, columns, expression)
+    assert list(helpers) == columns
+    got = frame.select(**helpers)
+    expected = frame.select(expression(pl.col(c)).alias(c) for c in columns)
+    assert got.schema == expected.schema
+    assert got.to_dicts() == expected.to_dicts()
+
+
+PHONES = ["+493010000000", "0171 1234567", "030 1234567", "+1 202 555 0143", "", " 030 123", "abc", None]
+
+
+@SETTINGS
+@given(st.lists(st.tuples(*[st.sampled_from(PHONES) | st.none()] * 3), min_size=1, max_size=30))
+def test_on_cells_phones(rows: list[tuple[str | None, ...]]) -> None:
+    frame = pl.DataFrame(rows, schema=dict.fromkeys(["phone", "mobile", "fax"], pl.String), orient="row")
+    check_on_cells(frame, phone_expr)
+
+
+@SETTINGS
+@given(st.lists(st.tuples(shaped | st.none(), st.sampled_from(EDGES) | st.none()), min_size=1, max_size=30))
+def test_on_cells_instants(rows: list[tuple[str | None, str | None]]) -> None:
+    frame = pl.DataFrame(rows, schema={"a": pl.String, "b": pl.String}, orient="row")
+    check_on_cells(frame, lambda raw: _iso_instant_us(pl, raw))
+    check_on_cells(frame, previous_instant_expr)
