@@ -107,25 +107,27 @@ def check(cells: Sequence[str | None]) -> None:
             assert value == python_instant_us(cell), cell
 
 
-def test_iso_instant_edges() -> None:
+def test_instants_read_by_field_arithmetic_equal_the_previous_parse_on_edge_cases() -> None:
     check([*EDGES, None])
     assert sum(v is not None for v in instant_us(EDGES)) >= 10  # the edges do reach the arithmetic
 
 
 @SETTINGS
 @given(st.lists(shaped, min_size=1, max_size=50))
-def test_iso_instant_shaped(cells: list[str]) -> None:
+def test_instants_read_by_field_arithmetic_equal_the_previous_parse_for_any_digits(cells: list[str]) -> None:
     check(cells)
 
 
 @SETTINGS
 @given(st.lists(st.text(max_size=40) | st.none(), min_size=1, max_size=20))
-def test_iso_instant_any_text(cells: list[str | None]) -> None:
+def test_instants_read_by_field_arithmetic_equal_the_previous_parse_on_any_text(
+    cells: list[str | None],
+) -> None:
     check(cells)
 
 
 @pytest.mark.parametrize("seed", range(3))
-def test_iso_instant_many_valid(seed: int) -> None:
+def test_instants_read_by_field_arithmetic_equal_python_on_many_valid_instants(seed: int) -> None:
     """Many valid instants of every shape at once (hypothesis rarely draws valid dates)."""
     rnd = random.Random(seed)  # noqa: S311 - a fixed sample, not a secret
     cells = []
@@ -164,14 +166,18 @@ PHONES = ["+493010000000", "0171 1234567", "030 1234567", "+1 202 555 0143", "",
 
 @SETTINGS
 @given(st.lists(st.tuples(*[st.sampled_from(PHONES) | st.none()] * 3), min_size=1, max_size=30))
-def test_on_cells_phones(rows: list[tuple[str | None, ...]]) -> None:
+def test_phones_read_over_the_non_null_cells_equal_the_whole_column_reading(
+    rows: list[tuple[str | None, ...]],
+) -> None:
     frame = pl.DataFrame(rows, schema=dict.fromkeys(["phone", "mobile", "fax"], pl.String), orient="row")
     check_on_cells(frame, phone_expr)
 
 
 @SETTINGS
 @given(st.lists(st.tuples(shaped | st.none(), st.sampled_from(EDGES) | st.none()), min_size=1, max_size=30))
-def test_on_cells_instants(rows: list[tuple[str | None, str | None]]) -> None:
+def test_instants_read_over_the_non_null_cells_equal_the_whole_column_reading(
+    rows: list[tuple[str | None, str | None]],
+) -> None:
     frame = pl.DataFrame(rows, schema={"a": pl.String, "b": pl.String}, orient="row")
     check_on_cells(frame, lambda raw: _iso_instant_us(pl, raw))
     check_on_cells(frame, previous_instant_expr)
