@@ -922,3 +922,16 @@ def test_the_columnar_engine_decides_a_dict_with_a_lone_surrogate_as_an_error_ro
     assert out[1]["contact_id"] == "id \\ud800"
     assert engine.summary.read == len(rows)
     assert engine.summary.errors == len(rows) - 2
+
+
+def test_a_pandas_frame_with_a_lone_surrogate_is_an_input_error_naming_the_column() -> None:
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("polars")
+    from dialoglaw.columnar import decide_frame
+
+    data = {"id": ["a", "b"], "email": ["max@example.de", "max\udc00@example.de"]}
+    frame = pd.DataFrame(data, dtype=object)  # pandas' own Arrow strings reject it already
+    with pytest.raises(InputError) as caught:
+        decide_frame(frame, MESSAGE, at=AT)
+    assert caught.value.field == "email"
+    assert "unpaired surrogate" in str(caught.value)

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
-from dialoglaw.batch import BatchResult, RowError, _one
+from dialoglaw.batch import BatchResult, RowError, _one, printable
 from dialoglaw.channels import Channel
 from dialoglaw.errors import DialoglawError, InputError
 from dialoglaw.facts import Contact, Message, _instant
@@ -395,7 +395,16 @@ class ColumnarEngine:
         if pa is not None and isinstance(batch, pa.Table):
             return pl.from_arrow(batch)  # type: ignore[no-any-return]
         if type(batch).__module__.startswith("pandas"):
-            return pl.from_pandas(batch)  # type: ignore[no-any-return]
+            try:
+                return pl.from_pandas(batch)  # type: ignore[no-any-return]
+            except UnicodeEncodeError:  # a lone surrogate, which Arrow cannot hold
+                column = next((str(c) for c in batch.columns if batch[c].map(_holds_surrogate).any()), "data")
+                raise InputError.single(
+                    "DataFrame",
+                    printable(column),
+                    "holds an unpaired surrogate (\\ud800-\\udfff), which is not text; "
+                    "decide such rows as dicts (ColumnarEngine.decide_items) to get them as error rows",
+                ) from None
         raise InputError.single(
             "columnar engine", "data", "must be a polars or pandas DataFrame or a pyarrow Table"
         )
