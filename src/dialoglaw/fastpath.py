@@ -24,15 +24,14 @@ How exactness is kept:
   ``local@domain``; it rejects it only for a special-use domain. The special-use list
   (``email_validator.SPECIAL_USE_DOMAIN_NAMES``, which users may change) and the mailbox
   names are read from email-validator on every call, so the fast path tracks them.
-* Phone: only region ``DE``, written as ``+49``, ``0049``, ``+49 (0)`` or ``0`` followed by ASCII
-  digits whose first is 1–9, or with the area code in brackets (``(0171) 1234567``), with
-  at most single spaces, hyphens or slashes between digit groups. phonenumbers parses
-  all of these to the national significant number made of those digits (the separators
-  and brackets are punctuation, ``00`` is the international prefix, the ``0`` is the
-  national prefix, also after ``+49``,
-  there is no extension or carrier code),
-  so validity and line type are its ``number_type`` logic applied to those digits. That
-  logic is reproduced here from phonenumbers' own metadata for the region (each
+* Phone: only region ``DE``, written as ``+49``, ``0049``, ``+49 (0)`` or ``0`` followed
+  by ASCII digits whose first is 1–9, or with the area code in brackets
+  (``(0171) 1234567``), with at most single spaces, hyphens or slashes between digit
+  groups. phonenumbers parses all of these to the national significant number made of
+  those digits (separators and brackets are punctuation, ``00`` is the international
+  prefix, ``0`` the national prefix, also after ``+49``; there is no extension or carrier
+  code), so validity and line type are its ``number_type`` logic applied to those
+  digits. That logic is reproduced here from phonenumbers' own metadata for the region (each
   description's ``national_number_pattern`` and ``possible_length``, in the order of
   ``_number_type_helper``); no number range is written down in this module. The
   properties of the metadata that this argument relies on (national prefix ``0``, no
@@ -351,10 +350,10 @@ def fast_phone(text: str, region: str) -> tuple[str, LineType] | None:
 
     Only for ``region == "DE"`` and the forms ``+49…``, ``0049…``, ``+49 (0)…``, ``0…`` and
     ``(0…) …`` (ASCII digits, the first national digit 1–9, optionally single spaces,
-    hyphens or slashes between digit groups). For these the result
-    is exactly what :func:`~dialoglaw.normalize.check_phone` returns (its region is then
-    ``"DE"``). ``None`` means "not decided": an invalid number, or another form or region,
-    which the library handles (with its error message, if any).
+    hyphens or slashes between digit groups). For these the result is exactly what
+    :func:`~dialoglaw.normalize.check_phone` returns (its region is then ``"DE"``).
+    ``None`` means "not decided": an invalid number, or another form or region, which the
+    library handles (with its error message, if any).
     """
     if region != _FAST_REGION or len(text) > _MAX_PHONE_LENGTH:
         return None
