@@ -78,7 +78,7 @@ def _read_jsonl(path: Path) -> Iterator[dict[str, Any] | RowError]:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
-            if _undecodable(line):
+            if not line.isascii() and _undecodable(line):  # isascii() is O(1) on str
                 yield RowError("invalid_input", "", f"Line {number} is not valid UTF-8.")
                 continue
             try:
@@ -93,7 +93,7 @@ def _read_jsonl(path: Path) -> Iterator[dict[str, Any] | RowError]:
             if not isinstance(value, dict):
                 yield RowError("invalid_input", "", f"Line {number} is not a JSON object.")
                 continue
-            if _SURROGATE_ESCAPE.search(line) is not None and _lone_surrogate(value):
+            if "\\u" in line and _SURROGATE_ESCAPE.search(line) is not None and _lone_surrogate(value):
                 msg = (
                     f"Line {number} holds an unpaired surrogate escape (\\ud800-\\udfff), which is not text."
                 )

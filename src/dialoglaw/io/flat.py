@@ -407,6 +407,7 @@ _CONSENT_KEYS = frozenset(
         "tied_to",
     )
 )
+_CONSENT_REQUIRED = frozenset(("id", "channels", "granted_at", "method", "senders"))
 _CUSTOMER_KEYS = {
     "obtained_through": "customer_obtained_through",
     "obtained_at": "customer_obtained_at",
@@ -476,9 +477,10 @@ def exact_flat_row(contact: Any) -> dict[str, str] | None:
 def _exact(contact: Any) -> dict[str, str]:
     if type(contact) is not dict or not contact.keys() <= _CONTACT_KEYS:
         raise _NotExactError
-    row: dict[str, str] = {key: contact[key] for key in _TEXT_KEYS if key in contact}
-    if not all(type(v) is str and v and v == v.strip() for v in row.values()):
-        raise _NotExactError
+    row: dict[str, str] = {}
+    for key in _TEXT_KEYS:
+        if key in contact:
+            row[key] = _text(contact[key])
     if "birth_date" in contact:
         row["birth_date"] = _text(contact["birth_date"])
         if _ISO_DAY.fullmatch(row["birth_date"]) is None:
@@ -539,13 +541,17 @@ def _exact(contact: Any) -> dict[str, str]:
                 row[columns[key]] = _items(value, empty=False)
             else:
                 row[columns[key]] = _text(value)
-    return {k: v for k, v in row.items() if v}
+    if "" in row.values():  # an empty list joins to "", an absent cell
+        return {k: v for k, v in row.items() if v}
+    return row
 
 
 def _exact_consent(consent: Any, row: dict[str, str]) -> None:
-    if type(consent) is not dict or not consent.keys() <= _CONSENT_KEYS:
-        raise _NotExactError
-    if not all(k in consent for k in ("id", "channels", "granted_at", "method", "senders")):
+    if (
+        type(consent) is not dict
+        or not consent.keys() <= _CONSENT_KEYS
+        or not consent.keys() >= _CONSENT_REQUIRED
+    ):
         raise _NotExactError
     channels = consent["channels"]
     if type(channels) is not list or len(channels) != 1 or channels[0] not in _FLAT_CHANNEL_NAMES:
