@@ -379,3 +379,32 @@ def test_decision_files_of_both_engines_are_the_same_text_for_awkward_ids(
     for _ in write_results(decide_many((_flat(r) for r in rows), MESSAGE, at=AT), per_object_out):
         pass
     assert columnar_out.read_bytes() == per_object_out.read_bytes()
+
+
+def test_each_row_keeps_its_own_age_at_the_grant_when_ages_differ_in_one_batch() -> None:
+    # Source: Art. 8 Abs. 1 DSGVO (consent online under 16 needs the parents; the library
+    # treats under 14 as invalid and 14-15 as review). Rows whose only difference is the
+    # birth date must each get the verdict of their own age, whatever their order.
+    granted = datetime(2024, 6, 1, 12, tzinfo=UTC)
+    base = dict.fromkeys(COLUMNS) | {
+        "audience": "consumer",
+        "email": "max@example.de",
+        "mobile": "+491711234567",
+        "email_consent_method": "double_opt_in",
+        "email_consent_senders": SENDER,
+        "email_consent_at": granted.isoformat(),
+        "email_confirmed_at": granted.isoformat(),
+        "sms_consent_method": "written_signed",  # offline: 14 and 15 are unsettled
+        "sms_consent_senders": SENDER,
+        "sms_consent_at": granted.isoformat(),
+    }
+    rows = []
+    for i, years in enumerate([30, 12, 18, 15, 13, 16, 14, 17, 40, 11]):
+        for day in (-1, 0, 1):  # the birthday the day before, on and after the grant day
+            born = granted.date().replace(year=granted.year - years) + timedelta(days=day)
+            rows.append(base | {"id": f"a{i}{day}", "birth_date": born.isoformat()})
+        rows.append(base | {"id": f"n{i}"})  # no birth date
+    result = _assert_same(rows)
+    # the ages matter here: online under 16 is invalid, offline 14 and 15 are for review
+    assert {r["email_status"] for r in result["expected"]} == {"permitted", "suppressed"}
+    assert {r["sms_status"] for r in result["expected"]} >= {"permitted", "suppressed", "review"}

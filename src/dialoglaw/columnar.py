@@ -427,7 +427,7 @@ class ColumnarEngine:
         # Typed timestamps and dates (as a Parquet file holds them) are read directly.
         typed = {c for c in cols - text if _typed_date(pl, c, schema[c])}
         work, residual = self._fast_pass(frame, text, typed)
-        days = self._german_days(work)
+        work = self._ages(work, self._german_days(work))
         at = self._at_us
         ok: list[Any] = []  # per-row conditions that vouch for the row
         flags: list[Any] = []  # boolean parts of the fact pattern
@@ -486,7 +486,7 @@ class ColumnarEngine:
                 used = pl.col(f"__u_{p}_last_used_at")
                 last = pl.when(used <= at).then(pl.max_horizontal(granted, used)).otherwise(granted)
                 flags.append(((at - last) > self._stale_us).fill_null(value=False))
-            key.append(self._age(pl, granted, days).alias(f"__age_{p}"))
+            key.append(pl.col(f"__age_{p}"))
         self._consent_ids(cols, text, present, ok)
         # The boolean parts are packed into integers: a narrower key groups faster.
         for n in range(0, len(flags), 63):
@@ -755,6 +755,28 @@ class ColumnarEngine:
         before_birthday = (on.dt.month() * 100 + on.dt.day()) < (born.dt.month() * 100 + born.dt.day())
         age = on.dt.year().cast(pl.Int32) - born.dt.year().cast(pl.Int32) - before_birthday.cast(pl.Int32)
         return pl.when(born.is_not_null()).then(age)
+
+    def _ages(self, work: pl.DataFrame, residual_days: dict[int, Any]) -> pl.DataFrame:
+        """``__age_<channel>``: the age at each grant (:meth:`_age`), computed over the
+        rows with a birth date only (most rows have none) and null elsewhere."""
+        pl = self._pl
+        names = [f"__age_{c.value}" for c in FLAT_CHANNELS]
+        rows = work.get_column("__birth").is_not_null().arg_true()
+        if rows.len() == 0:
+            return work.with_columns(pl.lit(None, pl.Int32).alias(n) for n in names)
+        granted = [f"__u_{c.value}_consent_at" for c in FLAT_CHANNELS]
+        ages = (
+            work.select("__birth", *granted)
+            .gather(rows)
+            .select(
+                self._age(pl, pl.col(g), residual_days).cast(pl.Int32).alias(n)
+                for g, n in zip(granted, names, strict=True)
+            )
+        )
+        return work.with_columns(
+            pl.Series(n, dtype=pl.Int32).extend_constant(None, work.height).scatter(rows, ages.get_column(n))
+            for n in names
+        )
 
     def _german_days(self, work: pl.DataFrame) -> dict[int, int]:
         """The German day (days since 1970-01-01) of every grant instant with a birth date
