@@ -30,7 +30,6 @@ Needs the ``columnar`` extra (polars and pyarrow).
 from __future__ import annotations
 
 import itertools
-import re
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -43,7 +42,7 @@ from dialoglaw.batch import BatchResult, RowError, _one, printable
 from dialoglaw.channels import Channel
 from dialoglaw.errors import DialoglawError, InputError
 from dialoglaw.facts import Contact, Message, _instant
-from dialoglaw.io.files import _flat, result_columns, result_record
+from dialoglaw.io.files import _flat, holds_surrogate, result_columns, result_record
 from dialoglaw.io.flat import (
     FLAT_CHANNELS,
     ISO_DATE_SHAPE,
@@ -361,7 +360,7 @@ class ColumnarEngine:
         no Arrow column can hold) on its own: it is an input error of that row."""
         run: list[Mapping[str, Any]] = []
         for row in rows:
-            if not _holds_surrogate(row):
+            if not holds_surrogate(row):
                 run.append(row)
                 continue
             if run:
@@ -398,7 +397,7 @@ class ColumnarEngine:
             try:
                 return pl.from_pandas(batch)  # type: ignore[no-any-return]
             except UnicodeEncodeError:  # a lone surrogate, which Arrow cannot hold
-                column = next((str(c) for c in batch.columns if batch[c].map(_holds_surrogate).any()), "data")
+                column = next((str(c) for c in batch.columns if batch[c].map(holds_surrogate).any()), "data")
                 raise InputError.single(
                     "DataFrame",
                     printable(column),
@@ -773,10 +772,7 @@ class ColumnarEngine:
                 for g, n in zip(granted, names, strict=True)
             )
         )
-        return work.with_columns(
-            pl.Series(n, dtype=pl.Int32).extend_constant(None, work.height).scatter(rows, ages.get_column(n))
-            for n in names
-        )
+        return work.with_columns(_scattered(pl, ages.get_column(n), rows, work.height) for n in names)
 
     def _german_days(self, work: pl.DataFrame) -> dict[int, int]:
         """The German day (days since 1970-01-01) of every grant instant with a birth date
@@ -922,20 +918,6 @@ _KNOWN = frozenset(flat_columns())
 _NESTED = frozenset(Contact.model_fields) - _KNOWN
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def _holds_surrogate(value: Any) -> bool:
-    """Whether ``value`` (a row as given, keys included) holds a lone surrogate."""
-    if isinstance(value, str):
-        return not value.isascii() and _SURROGATE.search(value) is not None
-    if isinstance(value, Mapping):
-        return any(_holds_surrogate(k) or _holds_surrogate(v) for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return any(_holds_surrogate(v) for v in value)
-    return False
-
-
 def _python_email(value: str) -> str | None:
     # The per-object reader strips the cell first; a padded cell is left to that path.
     if value != value.strip():
@@ -971,8 +953,7 @@ def _on_cells(pl: Any, frame: pl.DataFrame, columns: Sequence[str], expression: 
         rows = frame.get_column(c).is_not_null().arg_true()
 
         def back(part: Any, start: int = start, n: int = len(values), rows: Any = rows) -> Any:
-            full = pl.Series(part.name, dtype=part.dtype).extend_constant(None, frame.height)
-            return full.scatter(rows, part.slice(start, n))
+            return _scattered(pl, part.slice(start, n), rows, frame.height)
 
         if isinstance(results.dtype, pl.Struct):
             out[c] = pl.lit(pl.struct([back(f) for f in results.struct.unnest()], eager=True))
@@ -980,6 +961,12 @@ def _on_cells(pl: Any, frame: pl.DataFrame, columns: Sequence[str], expression: 
             out[c] = pl.lit(back(results))
         start += len(values)
     return out
+
+
+def _scattered(pl: Any, part: Any, rows: Any, height: int) -> Any:
+    """``part`` (a Series) placed at the row numbers ``rows`` of a column of ``height``
+    nulls: results computed over some rows only, put back in their places."""
+    return pl.Series(part.name, dtype=part.dtype).extend_constant(None, height).scatter(rows, part)
 
 
 def _iso_instant_us(pl: Any, raw: Any) -> Any:

@@ -93,7 +93,7 @@ def _read_jsonl(path: Path) -> Iterator[dict[str, Any] | RowError]:
             if not isinstance(value, dict):
                 yield RowError("invalid_input", "", f"Line {number} is not a JSON object.")
                 continue
-            if "\\u" in line and _SURROGATE_ESCAPE.search(line) is not None and _lone_surrogate(value):
+            if "\\u" in line and _SURROGATE_ESCAPE.search(line) is not None and holds_surrogate(value):
                 msg = (
                     f"Line {number} holds an unpaired surrogate escape (\\ud800-\\udfff), which is not text."
                 )
@@ -115,15 +115,19 @@ def _flat(row: Mapping[str, Any]) -> dict[str, Any] | RowError:
 
 _SURROGATE = re.compile("[\udc80-\udcff]")
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_ANY_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def _lone_surrogate(value: Any) -> bool:
-    """Whether a parsed JSON value holds a lone surrogate (from an escape such as
-    ``\\ud800``): such a string cannot be written as UTF-8 or held in Arrow."""
-    try:
-        json.dumps(value, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:
-        return True
+def holds_surrogate(value: Any) -> bool:
+    """Whether ``value`` (a parsed JSON value or a row as given, keys included) holds a
+    lone surrogate (from an escape such as ``\\ud800``): such a string cannot be
+    written as UTF-8 or held in Arrow."""
+    if isinstance(value, str):
+        return not value.isascii() and _ANY_SURROGATE.search(value) is not None
+    if isinstance(value, Mapping):
+        return any(holds_surrogate(k) or holds_surrogate(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(holds_surrogate(v) for v in value)
     return False
 
 
