@@ -408,3 +408,43 @@ def test_each_row_keeps_its_own_age_at_the_grant_when_ages_differ_in_one_batch()
     # the ages matter here: online under 16 is invalid, offline 14 and 15 are for review
     assert {r["email_status"] for r in result["expected"]} == {"permitted", "suppressed"}
     assert {r["sms_status"] for r in result["expected"]} >= {"permitted", "suppressed", "review"}
+
+
+def test_summaries_agree_when_fact_patterns_repeat_across_many_small_batches() -> None:
+    # The columnar engine counts each pattern once per batch and adds the counts in when
+    # they are read: a pattern seen in every batch must still count every row.
+    rows = [dict(r, id=f"copy-{i}-{r['id']}") for i in range(12) for r in random_rows(300, seed=11, bad=0.02)]
+    expected, summary = _reference(rows, MESSAGE)
+    got = decide_frame(_frame(rows), MESSAGE, at=AT, batch_size=97)
+    assert got.frame.to_dicts() == expected
+    assert _summary(got.summary) == _summary(summary)
+    assert got.summary.read == len(rows)
+
+
+def test_decisions_stay_the_same_when_the_pattern_cache_fills_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Past the limit the engine forgets its decided patterns and decides them anew; the
+    # pattern numbers of a batch must still reach the right rows.
+    from dialoglaw import columnar
+
+    monkeypatch.setattr(columnar, "_RESULT_CACHE_LIMIT", 60)
+    rows = random_rows(1500, seed=5, bad=0.02)
+    expected, summary = _reference(rows, MESSAGE)
+    engine = ColumnarEngine(MESSAGE, at=AT)
+    got = pl.concat(list(engine.decide_items(rows, batch_size=50))).to_dicts()
+    assert got == expected
+    assert _summary(engine.summary) == _summary(summary)
+    assert engine.stats.decided_patterns > 60  # the cache was emptied and refilled
+    assert len(engine._results) <= 60 + 50
+
+
+def test_rows_of_interleaved_patterns_come_out_in_input_order() -> None:
+    # Every row is vouched for (no row is decided alone), so no final sort hides an
+    # output that follows the patterns instead of the rows.
+    rows = [
+        {"id": f"r{i}", "audience": ("consumer", "business", "unknown")[i % 3], "email": f"x{i}@example.de"}
+        for i in range(3000)
+    ]
+    expected, _ = _reference(rows, MESSAGE)
+    got = decide_frame(pl.DataFrame(rows), MESSAGE, at=AT, batch_size=1024)
+    assert got.stats.per_object_rows == 0 and got.stats.patterns <= 9
+    assert got.frame.to_dicts() == expected

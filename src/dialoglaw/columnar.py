@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import itertools
 import unicodedata
-from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
@@ -245,7 +244,11 @@ class ColumnarEngine:
             if self.policy is None or self.policy.stale_consent_after_days is None
             else self.policy.stale_consent_after_days * 86_400_000_000
         )
-        self._results: OrderedDict[tuple[Any, ...], tuple[dict[str, Any], Summary] | None] = OrderedDict()
+        # Decided fact patterns: by key, the pattern's number (its row in the decided
+        # frame) and summary counts, or None where its representative is invalid.
+        self._results: dict[tuple[Any, ...], tuple[int, Summary] | None] = {}
+        self._records: list[dict[str, Any]] = []  # output columns of pattern number i
+        self._decided: pl.DataFrame | None = None  # the records as a frame, built lazily
         self._instants: dict[str, int | None] = {}
         self._email_cache: dict[str, str | None] = {}
         self._phone_cache: dict[str, tuple[str | None, str | None]] = {}
@@ -519,60 +522,49 @@ class ColumnarEngine:
         key_names = [c for c in projected.columns if c not in ("__i", "__ok")]
         # Patterns are cached across batches; a batch with other columns (or dtypes) has
         # another key layout, so the layout is part of the cache key.
+        schema = projected.schema
         layout = self._layouts.setdefault(
-            (tuple(key_names), tuple(str(projected.schema[c]) for c in key_names)), len(self._layouts)
+            (tuple(key_names), tuple(str(schema[c]) for c in key_names)), len(self._layouts)
         )
         fast = projected.filter(pl.col("__ok"))
         slow_rows: list[int] = projected.filter(~pl.col("__ok"))["__i"].to_list()
-        if fast.height:
-            fast = fast.with_columns(pl.col("__i").min().over(key_names).alias("__rep"))
-            reps = fast.group_by("__rep").agg(pl.len().alias("__n"))
-            rep_keys = fast.filter(pl.col("__i") == pl.col("__rep")).select("__rep", *key_names)
-        else:
-            reps = rep_keys = fast
-        self.stats.patterns += reps.height
+        # One group per fact pattern: its first row is its representative, and its rows
+        # get the representative's verdicts.
+        groups = fast.group_by(key_names).agg(
+            pl.col("__i").min().alias("__rep"), pl.len().alias("__n"), pl.col("__i")
+        )
+        self.stats.patterns += groups.height
 
-        counts = dict(zip(reps["__rep"].to_list(), reps["__n"].to_list(), strict=True)) if reps.height else {}
-        records: list[dict[str, Any]] = []
-        failed_reps: list[int] = []
-        for rep_key in rep_keys.iter_rows() if rep_keys.height else ():
-            rep = rep_key[0]
-            cache_key = (layout, *rep_key[1:])
+        if len(self._results) + groups.height > _RESULT_CACHE_LIMIT:
+            self._forget_patterns()  # bounded memory: decide patterns anew from here
+        numbers: list[int | None] = []  # per group, its pattern's number
+        for rep_key in groups.select("__rep", "__n", *key_names).iter_rows() if groups.height else ():
+            rep, n = rep_key[0], rep_key[1]
+            cache_key = (layout, *rep_key[2:])
             cached = self._results.get(cache_key, _MISSING)
             if cached is _MISSING:
                 cached = self._decide_rep(frame, rep)
                 self._results[cache_key] = cached
                 self.stats.decided_patterns += 1
-                if len(self._results) > _RESULT_CACHE_LIMIT:
-                    self._results.popitem(last=False)
-            if cached is None:
-                failed_reps.append(rep)
+            if cached is None:  # the representative is invalid: each row is decided alone
+                numbers.append(None)
                 continue
-            record, counted = cached
-            self.summary.merge(counted, counts[rep])
-            records.append({"__rep": rep, **record})
+            number, counted = cached
+            self.summary.count_pattern(counted, n)
+            numbers.append(number)
 
-        if failed_reps:  # representatives that turned out invalid: decide each row alone
-            failed = fast.filter(pl.col("__rep").is_in(failed_reps))["__i"].to_list()
-            slow_rows.extend(failed)
-            fast = fast.filter(~pl.col("__rep").is_in(failed_reps))
+        rows = (
+            groups.select(pl.Series("__pattern", numbers, dtype=pl.UInt32), "__i").explode("__i").sort("__i")
+        )
+        if None in numbers:
+            failed = rows.get_column("__pattern").is_null()
+            slow_rows.extend(rows.filter(failed)["__i"].to_list())
+            rows = rows.filter(~failed)
 
         parts = []
-        if fast.height:
-            decided = pl.DataFrame(records, schema={"__rep": pl.UInt32, **_schema(pl, self._columns, skip=2)})
-            rows = fast.select("__i", "__rep")
-            ids = frame.get_column("id").cast(pl.String).gather(rows.get_column("__i")).alias("contact_id")
-            out = (
-                rows.with_columns(ids)
-                .join(decided, on="__rep", how="left")
-                .select(
-                    (pl.col("__i").cast(pl.Int64) + first).alias("row"),
-                    "contact_id",
-                    *self._columns[2:],
-                )
-            )
-            parts.append(out)
-            self.stats.broadcast_rows += fast.height
+        if rows.height:
+            parts.append(self._patterned(frame, rows, first))
+            self.stats.broadcast_rows += rows.height
         if slow_rows:
             parts.append(self._per_object(frame, sorted(slow_rows), first, originals=originals))
         result = pl.concat(parts, how="vertical") if len(parts) > 1 else parts[0]
@@ -860,8 +852,19 @@ class ColumnarEngine:
             self.suppressions,
         )
 
-    def _decide_rep(self, frame: pl.DataFrame, index: int) -> tuple[dict[str, Any], Summary] | None:
-        """The output columns (without row and id) and the summary counts of one row."""
+    def _patterned(self, frame: pl.DataFrame, rows: pl.DataFrame, first: int) -> pl.DataFrame:
+        """Output rows for ``rows`` (``__i``, in order, and ``__pattern``): each row's
+        number and id, and its pattern's decided columns."""
+        pl = self._pl
+        ids = frame.get_column("id").cast(pl.String).gather(rows.get_column("__i")).alias("contact_id")
+        start = rows.select((pl.col("__i").cast(pl.Int64) + first).alias("row"), ids)
+        decided = self._decided_frame().gather(rows.get_column("__pattern"))
+        return pl.concat([start, decided], how="horizontal")  # type: ignore[no-any-return]
+
+    def _decide_rep(self, frame: pl.DataFrame, index: int) -> tuple[int, Summary] | None:
+        """Decide one row as the representative of its fact pattern: the pattern's new
+        number (its output columns, without row and id, are recorded under that number) and
+        its summary counts; ``None`` where the row is an input error."""
         result = self._result(index + 1, frame.row(index, named=True))
         if result.error is not None:
             return None
@@ -869,7 +872,26 @@ class ColumnarEngine:
         del record["row"], record["contact_id"]
         counted = Summary()
         counted.add(result)
-        return record, counted
+        self._records.append(record)
+        return len(self._records) - 1, counted
+
+    def _decided_frame(self) -> pl.DataFrame:
+        """The decided patterns' output columns, row ``i`` for pattern number ``i``
+        (extended by the patterns decided since it was last built)."""
+        pl = self._pl
+        decided = self._decided
+        built = 0 if decided is None else decided.height
+        if decided is None or built < len(self._records):
+            new = pl.DataFrame(self._records[built:], schema=_schema(pl, self._columns, skip=2))
+            decided = new if decided is None else pl.concat([decided, new], rechunk=True)
+            self._decided = decided
+        return decided
+
+    def _forget_patterns(self) -> None:
+        """Drop the decided patterns (more than ``_RESULT_CACHE_LIMIT`` were decided)."""
+        self._results.clear()
+        self._records.clear()
+        self._decided = None
 
     def _per_object(
         self,

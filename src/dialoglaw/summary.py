@@ -12,49 +12,103 @@ from dialoglaw.decision import Status
 
 __all__ = ["Summary", "summarize"]
 
+_PENDING_LIMIT = 16_384
+
 
 class Summary:
     """Accumulates batch results in constant memory (only counters are kept)."""
 
     def __init__(self) -> None:
-        self.read = 0
-        self.errors = 0
-        self.error_codes: Counter[str] = Counter()
-        self.status: Counter[tuple[Channel, Status]] = Counter()
-        self.reasons: Counter[tuple[Channel, str, str]] = Counter()
-        self.channels: dict[Channel, None] = {}
+        self._read = 0
+        self._errors = 0
+        self._error_codes: Counter[str] = Counter()
+        self._status: Counter[tuple[Channel, Status]] = Counter()
+        self._reasons: Counter[tuple[Channel, str, str]] = Counter()
+        self._channels: dict[Channel, None] = {}
+        # Pattern summaries counted but not yet added in (see count_pattern): by id, the
+        # summary (held, so that the id stays its own) and how many rows it stands for.
+        self._pending: dict[int, list[Any]] = {}
+
+    @property
+    def read(self) -> int:
+        """Rows counted."""
+        return self._settled()._read
+
+    @property
+    def errors(self) -> int:
+        """Rows that are errors."""
+        return self._settled()._errors
+
+    @property
+    def error_codes(self) -> Counter[str]:
+        """Error rows per error code."""
+        return self._settled()._error_codes
+
+    @property
+    def status(self) -> Counter[tuple[Channel, Status]]:
+        """Verdicts per channel and status."""
+        return self._settled()._status
+
+    @property
+    def reasons(self) -> Counter[tuple[Channel, str, str]]:
+        """Suppression and review findings per channel, code and citation."""
+        return self._settled()._reasons
+
+    @property
+    def channels(self) -> dict[Channel, None]:
+        """The channels seen, in the order first seen (a dict used as an ordered set)."""
+        return self._settled()._channels
 
     def add(self, result: BatchResult, count: int = 1) -> None:
         """Count ``result``; ``count`` > 1 counts it for that many rows with the same
         verdicts (the columnar engine's fact patterns)."""
-        self.read += count
+        self._read += count
         if result.error is not None or result.decision is None:
-            self.errors += count
-            self.error_codes[result.error.code if result.error else "unknown"] += count
+            self._errors += count
+            self._error_codes[result.error.code if result.error else "unknown"] += count
             return
         for verdict in result.decision.verdicts:
-            self.channels.setdefault(verdict.channel)
-            self.status[verdict.channel, verdict.status] += count
+            self._channels.setdefault(verdict.channel)
+            self._status[verdict.channel, verdict.status] += count
             if verdict.status is Status.PERMITTED:
                 continue
             for f in (*verdict.reasons, *verdict.questions):
                 code = f.code if f.code != "unsettled_law" else f"unsettled_law:{f.ctx.get('question')}"
-                self.reasons[verdict.channel, code, f.citation.de if f.citation else ""] += count
+                self._reasons[verdict.channel, code, f.citation.de if f.citation else ""] += count
 
     def merge(self, other: Summary, times: int = 1) -> None:
-        """Add the counts of ``other``, ``times`` over (the columnar engine counts one
-        fact pattern's summary for every row with that pattern)."""
-        self.read += other.read * times
-        self.errors += other.errors * times
+        """Add the counts of ``other`` (as they are now), ``times`` over."""
+        self._read += other.read * times
+        self._errors += other.errors * times
         for counter, more in (
-            (self.error_codes, other.error_codes),
-            (self.status, other.status),
-            (self.reasons, other.reasons),
+            (self._error_codes, other.error_codes),
+            (self._status, other.status),
+            (self._reasons, other.reasons),
         ):
             for key, n in more.items():
                 counter[key] += n * times  # type: ignore[index]
         for channel in other.channels:
-            self.channels.setdefault(channel)
+            self._channels.setdefault(channel)
+
+    def count_pattern(self, pattern: Summary, times: int) -> None:
+        """Count ``pattern`` (the summary of one fact pattern's decision, which must not
+        change afterwards) for ``times`` more rows. The columnar engine counts each of
+        its patterns once per batch; the counts are added in when they are read, or
+        every few thousand patterns, so a pattern seen in many batches is added once."""
+        entry = self._pending.get(id(pattern))
+        if entry is None:
+            self._pending[id(pattern)] = [pattern, times]
+            if len(self._pending) > _PENDING_LIMIT:
+                self._settled()
+        else:
+            entry[1] += times
+
+    def _settled(self) -> Summary:
+        if self._pending:
+            pending, self._pending = self._pending, {}
+            for pattern, times in pending.values():
+                self.merge(pattern, times)
+        return self
 
     def track(self, results: Iterable[BatchResult]) -> Iterator[BatchResult]:
         """Pass results through while counting them."""
