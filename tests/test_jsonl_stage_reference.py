@@ -591,7 +591,7 @@ _BAD_LINES = [
     '{"a":1.0e400}',
     '{"a":"\xff"}',
     '{"id":"c1","consents":[]}',
-    *('{"a":' * d + "1" + "}" * d for d in range(850, 1001, 3)),
+    *('{"a":' * d + "1" + "}" * d for d in range(850, 1001)),
     "[" * 5000,
 ]
 
@@ -632,3 +632,24 @@ def test_the_json_lines_reader_equals_the_reference(
     assert errors == {"invalid_json", "invalid_input"}
     assert sum(t[0] is RowError for t in expected) > 200
     assert len(expected) > 20_000
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        '{"a":1},{"x":0},{"y":0}',  # three values where the array wants one
+        '{"a":1},7613904085331769271,{"y":0}',  # the same, with the separator's marker
+    ],
+)
+def test_lines_that_only_parse_when_joined_are_read_one_by_one(
+    tmp_path: Path, first: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Joined, the second and third line merge into one value and the first splits into
+    three: the array has as many elements as four lines give, yet no line but the last
+    is JSON on its own."""
+    path = tmp_path / "contacts.jsonl"
+    path.write_text(f'{first}\n[{{"b":2}}\n{{"c":3}}]\n{{"d":4}}\n', encoding="utf-8")
+    monkeypatch.setattr(files, "_CHUNK", 4)
+    expected = _typed_reprs(_reference_read_jsonl(path))
+    assert [t[0] for t in expected] == [RowError, RowError, RowError, dict]
+    assert _typed_reprs(files._read_jsonl(path)) == expected
