@@ -127,12 +127,13 @@ def _chunks(handle: IO[str]) -> Iterator[list[tuple[int, str]]]:
 
 
 # Lines are parsed a chunk at a time, joined into one JSON array with a marker number
-# between them: one json.loads call shares the decoded keys (a third cheaper than a call
-# per line). The result is taken only where it provably splits into the lines: no
-# joined line holds the marker's digits, so every marker in the result is a separator;
-# if the array alternates value, marker, value, ... with one value per line, each line
-# held exactly one JSON value, the one json.loads(line) gives. Otherwise (an invalid
-# line, say) every line is parsed on its own, as before.
+# between them: one json.loads call shares the decoded keys (reading for the columnar
+# engine about a fifth cheaper than a call per line). The result is taken only where it
+# provably splits into the lines: no joined line holds the marker's digits, so every
+# marker in the result is a separator; if the array alternates value, marker, value, ...
+# with one value per line, every separator is at the top level and each line held
+# exactly one JSON value, the one json.loads(line) gives. Otherwise (an invalid line,
+# say) every line of the chunk is parsed on its own, as before.
 _CHUNK = 256
 _MARK = 7613904085331769271
 _MARK_TEXT = str(_MARK)
