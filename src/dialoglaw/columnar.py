@@ -347,7 +347,7 @@ class ColumnarEngine:
             yield self._per_object(None, range(len(flats)), first, originals=originals)
             return
         try:
-            frame = _rows_frame(self._pl, [row or {} for row in flats])
+            frame = _exact_rows_frame(self._pl, [row or {} for row in flats])
         except UnicodeEncodeError:  # a lone surrogate, which Arrow cannot hold
             if not split:
                 raise
@@ -1053,6 +1053,23 @@ def _rows_frame(pl: Any, rows: Sequence[Mapping[str, Any]]) -> Any:
     # An empty cell is a missing value (as the readers' cleaning treats it).
     frame = pl.from_dicts(rows, schema=dict.fromkeys(names, pl.String), strict=False)
     return frame.with_columns(pl.when(pl.col(n) != "").then(pl.col(n)).alias(n) for n in names)
+
+
+def _exact_rows_frame(pl: Any, rows: Sequence[Mapping[str, str]]) -> Any:
+    """:func:`_rows_frame` of rows from :func:`~dialoglaw.io.flat.exact_flat_row` (or
+    empty), whose cells are all non-empty text: built a column at a time, without the
+    empty-cell pass."""
+    height = len(rows)
+    cells: dict[str, list[str | None]] = {}  # columns in the order they first appear
+    for index, row in enumerate(rows):
+        for name, value in row.items():
+            column = cells.get(name)
+            if column is None:
+                column = cells[name] = [None] * height
+            column[index] = value
+    if not cells:  # no column: a frame of the rows' height, as from_dicts gives it
+        return _rows_frame(pl, rows)
+    return pl.DataFrame([pl.Series(name, column, dtype=pl.String) for name, column in cells.items()])
 
 
 def decide_frame(

@@ -75,31 +75,88 @@ def _open(path: Path) -> IO[str]:
 
 def _read_jsonl(path: Path) -> Iterator[dict[str, Any] | RowError]:
     with _open(path) as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            if not line.isascii() and _undecodable(line):  # isascii() is O(1) on str
-                yield RowError("invalid_input", "", f"Line {number} is not valid UTF-8.")
-                continue
-            try:
-                value = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield RowError("invalid_json", "", f"Line {number} is not valid JSON: {exc.msg}.")
-                continue
-            except (ValueError, RecursionError):  # int over 4300 digits; nesting too deep
-                msg = f"Line {number} is nested too deeply or holds a number too long to read."
-                yield RowError("invalid_json", "", msg)
-                continue
-            if not isinstance(value, dict):
-                yield RowError("invalid_input", "", f"Line {number} is not a JSON object.")
-                continue
-            if "\\u" in line and _SURROGATE_ESCAPE.search(line) is not None and holds_surrogate(value):
-                msg = (
-                    f"Line {number} holds an unpaired surrogate escape (\\ud800-\\udfff), which is not text."
-                )
-                yield RowError("invalid_input", "", msg)
-                continue
-            yield value
+        for chunk in _chunks(handle):
+            # isascii() is O(1) on str
+            undecodable = [not line.isascii() and _undecodable(line) for _, line in chunk]
+            joinable = [
+                not bad and _MARK_TEXT not in line for (_, line), bad in zip(chunk, undecodable, strict=True)
+            ]
+            joined = _joined_values([line for (_, line), ok in zip(chunk, joinable, strict=True) if ok])
+            values = iter(joined or ())
+            for (number, line), bad, ok in zip(chunk, undecodable, joinable, strict=True):
+                if bad:
+                    yield RowError("invalid_input", "", f"Line {number} is not valid UTF-8.")
+                    continue
+                value = next(values) if ok and joined is not None else _ALONE
+                if value is _ALONE:
+                    # Parsed here, in this frame as before: the recursion limit applies alike.
+                    try:
+                        value = json.loads(line)
+                    except json.JSONDecodeError as exc:
+                        yield RowError("invalid_json", "", f"Line {number} is not valid JSON: {exc.msg}.")
+                        continue
+                    except (ValueError, RecursionError):  # int over 4300 digits; nesting too deep
+                        msg = f"Line {number} is nested too deeply or holds a number too long to read."
+                        yield RowError("invalid_json", "", msg)
+                        continue
+                if not isinstance(value, dict):
+                    yield RowError("invalid_input", "", f"Line {number} is not a JSON object.")
+                    continue
+                if "\\u" in line and _SURROGATE_ESCAPE.search(line) is not None and holds_surrogate(value):
+                    msg = (
+                        f"Line {number} holds an unpaired surrogate escape (\\ud800-\\udfff), "
+                        "which is not text."
+                    )
+                    yield RowError("invalid_input", "", msg)
+                    continue
+                yield value
+
+
+def _chunks(handle: IO[str]) -> Iterator[list[tuple[int, str]]]:
+    """The non-blank lines of ``handle`` with their numbers, ``_CHUNK`` at a time."""
+    chunk: list[tuple[int, str]] = []
+    for number, line in enumerate(handle, start=1):
+        if not line.strip():
+            continue
+        chunk.append((number, line))
+        if len(chunk) == _CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+# Lines are parsed a chunk at a time, joined into one JSON array with a marker number
+# between them: one json.loads call shares the decoded keys (reading for the columnar
+# engine about a fifth cheaper than a call per line). The result is taken only where it
+# provably splits into the lines: no joined line holds the marker's digits, so every
+# marker in the result is a separator; if the array alternates value, marker, value, ...
+# with one value per line, every separator is at the top level and each line held
+# exactly one JSON value, the one json.loads(line) gives. Otherwise (an invalid line,
+# say) every line of the chunk is parsed on its own, as before.
+_CHUNK = 256
+_MARK = 7613904085331769271
+_MARK_TEXT = str(_MARK)
+_SEPARATOR = f"\n,{_MARK_TEXT},\n"  # a newline cannot be in a string: no string spans it
+
+
+_ALONE: Any = object()  # parse this line on its own
+
+
+def _joined_values(lines: Sequence[str]) -> list[Any] | None:
+    """The values of ``lines`` from one json.loads call, or None (see above)."""
+    if len(lines) < 2:
+        return None
+    try:
+        values = json.loads("[" + _SEPARATOR.join(lines) + "]")
+    except (ValueError, RecursionError):
+        return None
+    if len(values) != 2 * len(lines) - 1:
+        return None
+    marks = values[1::2]
+    if not all(type(mark) is int and mark == _MARK for mark in marks):
+        return None
+    return values[::2]  # type: ignore[no-any-return]
 
 
 def _flat(row: Mapping[str, Any]) -> dict[str, Any] | RowError:

@@ -425,41 +425,55 @@ _PRESUMED_KEYS = {
 }
 _INSTANT_KEYS = frozenset(("granted_at", "confirmed_at", "withdrawn_at", "obtained_at", "assessed_at", "at"))
 
+_ADDRESS_KEYS = frozenset(("street", "postal_code", "city", "country"))
+_OBJECTION_KEYS = frozenset(("at", "channels", "sender"))
+# Per flat channel, its columns in the order a consent fills them.
+_CONSENT_COLUMNS = {
+    name: tuple(
+        f"{name}_{f}"
+        for f in (
+            "consent_at",
+            "consent_id",
+            "consent_method",
+            "consent_senders",
+            "consent_scope",
+            "confirmed_at",
+            "confirmation_channel",
+            "withdrawn_at",
+            "last_used_at",
+            "subject_age",
+            "tied_to",
+        )
+    )
+    for name in _FLAT_CHANNEL_NAMES
+}
+_SECTIONS = (
+    ("relationship", _CUSTOMER_KEYS, ("obtained_through", "obtained_at", "seller")),
+    ("presumed_consent", _PRESUMED_KEYS, ("facts", "assessed_by", "assessed_at", "sender")),
+)
+_iso_instant = _ISO_INSTANT.fullmatch
+_iso_day = _ISO_DAY.fullmatch
 
-class _NotExactError(Exception):
-    """The flat layout cannot hold this contact exactly."""
+# The checks below are written out inline (one function call per contact); each returns
+# None at the first value the flat layout would not read back alike:
+# - text: the flat readers strip cells and drop blank ones; the nested model keeps (or
+#   rejects) padding. Only text both read alike is flattened.
+# - instants: both parsers read the ISO 8601 shapes above alike; pydantic rejects German
+#   dates and times without an offset, which the flat reader accepts (in Berlin time).
+# - lists: the flat layout joins lists with ";" and splits them again, dropping empty
+#   parts; an empty list is an absent cell, which reads as the field's default.
 
 
-def _text(value: Any) -> str:
-    # The flat readers strip cells and drop blank ones; the nested model keeps (or
-    # rejects) padding. Only text both read alike is flattened.
-    if type(value) is not str or not value or value != value.strip():
-        raise _NotExactError
-    return value
-
-
-def _instant_text(value: Any) -> str:
-    # Both parsers read these ISO 8601 shapes alike; pydantic rejects German dates and
-    # times without an offset, which the flat reader accepts (in Berlin time).
-    if type(value) is not str or _ISO_INSTANT.fullmatch(value) is None:
-        raise _NotExactError
-    return value
-
-
-def _items(value: Any, *, empty: bool) -> str:
-    # The flat layout joins lists with ";" and splits them again, dropping empty parts;
-    # an empty list is an absent cell, which reads as the field's default.
-    if type(value) is not list or (not value and not empty):
-        raise _NotExactError
-    if not all(type(p) is str and p and p == p.strip() and ";" not in p for p in value):
-        raise _NotExactError
+def _items(value: Any, empty: bool) -> str | None:
+    # Lists (see above); None where the layout would not read it back alike.
+    if type(value) is not list:
+        return None
+    if not value:
+        return "" if empty else None
+    for part in value:
+        if type(part) is not str or not part or part != part.strip() or ";" in part:
+            return None
     return ";".join(value)
-
-
-def _flag(value: Any) -> str:
-    if type(value) is not bool:
-        raise _NotExactError
-    return "true" if value else "false"
 
 
 def exact_flat_row(contact: Any) -> dict[str, str] | None:
@@ -468,121 +482,189 @@ def exact_flat_row(contact: Any) -> dict[str, str] | None:
     unknown or null fields, padded text, more than one consent per channel or channel
     per consent, more than one use or objection, dates other than ISO 8601 with an
     offset, or facts the layout has no column for."""
-    try:
-        return _exact(contact)
-    except _NotExactError:
-        return None
-
-
-def _exact(contact: Any) -> dict[str, str]:
     if type(contact) is not dict or not contact.keys() <= _CONTACT_KEYS:
-        raise _NotExactError
+        return None
+    iso_instant = _iso_instant
     row: dict[str, str] = {}
+    blank = False  # an empty list joins to "", an absent cell
     for key in _TEXT_KEYS:
         if key in contact:
-            row[key] = _text(contact[key])
+            text = contact[key]
+            if type(text) is not str or not text or text != text.strip():
+                return None
+            row[key] = text
     if "birth_date" in contact:
-        row["birth_date"] = _text(contact["birth_date"])
-        if _ISO_DAY.fullmatch(row["birth_date"]) is None:
-            raise _NotExactError
-    for key in ("robinson_listed", "no_ads_sticker"):
-        if key in contact:
-            row[key] = _flag(contact[key])
+        text = contact["birth_date"]
+        if type(text) is not str or not text or text != text.strip() or _iso_day(text) is None:
+            return None
+        row["birth_date"] = text
+    if "robinson_listed" in contact:
+        flag = contact["robinson_listed"]
+        if type(flag) is not bool:
+            return None
+        row["robinson_listed"] = "true" if flag else "false"
+    if "no_ads_sticker" in contact:
+        flag = contact["no_ads_sticker"]
+        if type(flag) is not bool:
+            return None
+        row["no_ads_sticker"] = "true" if flag else "false"
     if "postal_address" in contact:
         address = contact["postal_address"]
-        if type(address) is not dict or not address.keys() <= {"street", "postal_code", "city", "country"}:
-            raise _NotExactError
+        if type(address) is not dict or not address.keys() <= _ADDRESS_KEYS:
+            return None
         if address.get("country", "DE") != "DE":
-            raise _NotExactError
+            return None
         for key in ("street", "postal_code", "city"):
             if key in address:
-                row[key] = _text(address[key])
+                text = address[key]
+                if type(text) is not str or not text or text != text.strip():
+                    return None
+                row[key] = text
     if "consents" in contact:
         consents = contact["consents"]
         if type(consents) is not list:
-            raise _NotExactError
+            return None
         for consent in consents:
-            _exact_consent(consent, row)
+            if type(consent) is not dict:
+                return None
+            keys = consent.keys()
+            if not keys <= _CONSENT_KEYS or not keys >= _CONSENT_REQUIRED:
+                return None
+            channels = consent["channels"]
+            if type(channels) is not list or len(channels) != 1:
+                return None
+            # A channel that cannot be hashed raises TypeError here, as it always has.
+            columns = _CONSENT_COLUMNS.get(channels[0])
+            if columns is None:
+                return None
+            if columns[0] in row:  # a second consent for the channel
+                return None
+            text = consent["granted_at"]
+            if type(text) is not str or iso_instant(text) is None:
+                return None
+            row[columns[0]] = text
+            text = consent["id"]
+            if type(text) is not str or not text or text != text.strip():
+                return None
+            row[columns[1]] = text
+            text = consent["method"]
+            if type(text) is not str or not text or text != text.strip():
+                return None
+            row[columns[2]] = text
+            senders = consent["senders"]
+            if type(senders) is list and len(senders) == 1:  # the common case, inline
+                text = senders[0]
+                if type(text) is not str or not text or text != text.strip() or ";" in text:
+                    return None
+                row[columns[3]] = text
+            else:
+                joined = _items(senders, True)
+                if joined is None:
+                    return None
+                blank = blank or not joined
+                row[columns[3]] = joined
+            if "scope" in consent:
+                joined = _items(consent["scope"], True)
+                if joined is None:
+                    return None
+                blank = blank or not joined
+                row[columns[4]] = joined
+            # The layout sets the confirmation channel only with the confirmation (and
+            # defaults it to the consent's channel); the model wants both or neither.
+            if "confirmed_at" in keys:
+                if "confirmation_channel" not in keys:
+                    return None
+                text = consent["confirmed_at"]
+                if type(text) is not str or iso_instant(text) is None:
+                    return None
+                row[columns[5]] = text
+                text = consent["confirmation_channel"]
+                if type(text) is not str or not text or text != text.strip():
+                    return None
+                row[columns[6]] = text
+            elif "confirmation_channel" in keys:
+                return None
+            if "withdrawn_at" in keys:
+                text = consent["withdrawn_at"]
+                if type(text) is not str or iso_instant(text) is None:
+                    return None
+                row[columns[7]] = text
+            if "used_at" in keys:
+                uses = consent["used_at"]
+                if type(uses) is not list or len(uses) > 1:  # the layout keeps the last use only
+                    return None
+                if uses:
+                    text = uses[0]
+                    if type(text) is not str or iso_instant(text) is None:
+                        return None
+                    row[columns[8]] = text
+            if "subject_age" in keys:
+                # The layout hands the cell to the model as text, which reads "78" as 78.
+                age = consent["subject_age"]
+                if type(age) is int:
+                    row[columns[9]] = str(age)
+                elif type(age) is not str or not age or age != age.strip():
+                    return None
+                else:
+                    row[columns[9]] = age
+            if "tied_to" in keys:
+                text = consent["tied_to"]
+                if type(text) is not str or not text or text != text.strip():
+                    return None
+                row[columns[10]] = text
     if "objections" in contact:
         objections = contact["objections"]
         if type(objections) is not list or len(objections) > 1:
-            raise _NotExactError
+            return None
         for objection in objections:
-            if type(objection) is not dict or not objection.keys() <= {"at", "channels", "sender"}:
-                raise _NotExactError
+            if type(objection) is not dict or not objection.keys() <= _OBJECTION_KEYS:
+                return None
             if "at" not in objection:
-                raise _NotExactError
-            row["objection_at"] = _instant_text(objection["at"])
+                return None
+            text = objection["at"]
+            if type(text) is not str or iso_instant(text) is None:
+                return None
+            row["objection_at"] = text
             if "channels" in objection:  # [] is an error in the model, "all" in the layout
-                row["objection_channels"] = _items(objection["channels"], empty=False)
+                joined = _items(objection["channels"], False)
+                if joined is None:
+                    return None
+                row["objection_channels"] = joined
             if "sender" in objection:
-                row["objection_sender"] = _text(objection["sender"])
-    for section, columns, required in (
-        ("relationship", _CUSTOMER_KEYS, ("obtained_through", "obtained_at", "seller")),
-        ("presumed_consent", _PRESUMED_KEYS, ("facts", "assessed_by", "assessed_at", "sender")),
-    ):
+                text = objection["sender"]
+                if type(text) is not str or not text or text != text.strip():
+                    return None
+                row["objection_sender"] = text
+    for section, columns_of, required in _SECTIONS:
         if section not in contact:
             continue
         facts = contact[section]
         if (
             type(facts) is not dict
-            or not facts.keys() <= columns.keys()
+            or not facts.keys() <= columns_of.keys()
             or not all(k in facts for k in required)
         ):
-            raise _NotExactError
+            return None
         for key, value in facts.items():
             if key in _INSTANT_KEYS:
-                row[columns[key]] = _instant_text(value)
+                if type(value) is not str or iso_instant(value) is None:
+                    return None
+                row[columns_of[key]] = value
             elif key == "opt_out_notice_at_collection":
-                row[columns[key]] = _flag(value)
-            elif key == "purchased_categories":
-                row[columns[key]] = _items(value, empty=True)
-            elif key == "contact_points":  # the default is (email,), not empty
-                row[columns[key]] = _items(value, empty=False)
+                if type(value) is not bool:
+                    return None
+                row[columns_of[key]] = "true" if value else "false"
+            elif key in ("purchased_categories", "contact_points"):
+                # the default of contact_points is (email,), not empty
+                joined = _items(value, key == "purchased_categories")
+                if joined is None:
+                    return None
+                blank = blank or not joined
+                row[columns_of[key]] = joined
             else:
-                row[columns[key]] = _text(value)
-    if "" in row.values():  # an empty list joins to "", an absent cell
+                if type(value) is not str or not value or value != value.strip():
+                    return None
+                row[columns_of[key]] = value
+    if blank:  # an empty list joins to "", an absent cell
         return {k: v for k, v in row.items() if v}
     return row
-
-
-def _exact_consent(consent: Any, row: dict[str, str]) -> None:
-    if (
-        type(consent) is not dict
-        or not consent.keys() <= _CONSENT_KEYS
-        or not consent.keys() >= _CONSENT_REQUIRED
-    ):
-        raise _NotExactError
-    channels = consent["channels"]
-    if type(channels) is not list or len(channels) != 1 or channels[0] not in _FLAT_CHANNEL_NAMES:
-        raise _NotExactError
-    p = f"{channels[0]}_"
-    if p + "consent_at" in row:  # a second consent for the channel
-        raise _NotExactError
-    row[p + "consent_at"] = _instant_text(consent["granted_at"])
-    row[p + "consent_id"] = _text(consent["id"])
-    row[p + "consent_method"] = _text(consent["method"])
-    row[p + "consent_senders"] = _items(consent["senders"], empty=True)
-    if "scope" in consent:
-        row[p + "consent_scope"] = _items(consent["scope"], empty=True)
-    # The layout sets the confirmation channel only with the confirmation (and defaults
-    # it to the consent's channel); the model wants both or neither.
-    if ("confirmed_at" in consent) != ("confirmation_channel" in consent):
-        raise _NotExactError
-    if "confirmed_at" in consent:
-        row[p + "confirmed_at"] = _instant_text(consent["confirmed_at"])
-        row[p + "confirmation_channel"] = _text(consent["confirmation_channel"])
-    if "withdrawn_at" in consent:
-        row[p + "withdrawn_at"] = _instant_text(consent["withdrawn_at"])
-    if "used_at" in consent:
-        uses = consent["used_at"]
-        if type(uses) is not list or len(uses) > 1:  # the layout keeps the last use only
-            raise _NotExactError
-        if uses:
-            row[p + "last_used_at"] = _instant_text(uses[0])
-    if "subject_age" in consent:
-        # The layout hands the cell to the model as text, which reads "78" as 78.
-        age = consent["subject_age"]
-        row[p + "subject_age"] = str(age) if type(age) is int else _text(age)
-    if "tied_to" in consent:
-        row[p + "tied_to"] = _text(consent["tied_to"])
