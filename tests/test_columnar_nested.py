@@ -342,3 +342,31 @@ def test_exact_flat_row_never_raises_and_returns_text_cells(value: Any) -> None:
     row = exact_flat_row(value)
     if row is not None:
         assert all(isinstance(v, str) and v == v.strip() and v for v in row.values())
+
+
+def test_a_consent_channel_that_is_not_a_name_or_an_age_too_long_to_write_is_an_error_row() -> None:
+    """Source: the project's input contract (bad input is an error row naming the field,
+    never a crash). Such contacts once crashed the exactness check (unhashable channel,
+    an int too long for str())."""
+    consent = {
+        "id": "k1",
+        "channels": ["email"],
+        "granted_at": "2024-01-01T10:00:00+01:00",
+        "method": "double_opt_in",
+        "senders": ["ACME Kaffee GmbH"],
+    }
+    items: list[Any] = [
+        {"id": "list", "email": "a@example.de", "consents": [{**consent, "channels": [["email"]]}]},
+        {"id": "dict", "email": "b@example.de", "consents": [{**consent, "channels": [{"email": 1}]}]},
+        {"id": "age", "email": "c@example.de", "consents": [{**consent, "subject_age": 10**5000}]},
+        {"id": "fine", "email": "d@example.de", "consents": [consent]},
+    ]
+    assert [exact_flat_row(item) is None for item in items] == [True, True, True, False]
+    engine = _assert_same(items)
+    assert engine.stats.per_object_rows == 3
+    frame = pl.concat(list(ColumnarEngine(MESSAGE, at=AT).decide_nested(items)))
+    assert frame["error_field"].to_list()[:3] == [
+        "consents[0].channels[0]",
+        "consents[0].channels[0]",
+        "consents[0].subject_age",
+    ]

@@ -496,9 +496,14 @@ def _sample() -> list[Any]:
 def _outcome(flatten: Any, contact: Any) -> tuple[str, Any]:
     try:
         row = flatten(contact)
-    except Exception as exc:  # the reference raises on some contacts; so must the new code
+    except Exception as exc:  # the reference raises on some contacts
         return "raises", type(exc)
     return "row", None if row is None else list(row.items())
+
+
+# The reference crashed on a channel that is not a name (unhashable: a list, a dict) and on
+# an age too long to write as text; such a contact is now not exact (None), and the
+# per-object engine words its error.
 
 
 @pytest.fixture(scope="module")
@@ -510,8 +515,10 @@ def test_exact_flattening_equals_the_reference_on_random_contacts(sample: list[A
     outcomes = {"none": 0, "row": 0, "raises": 0}
     for contact in sample:
         expected = _outcome(_reference_exact_flat_row, contact)
-        assert _outcome(exact_flat_row, contact) == expected, contact
         outcomes["raises" if expected[0] == "raises" else "row" if expected[1] else "none"] += 1
+        if expected[0] == "raises":
+            expected = ("row", None)
+        assert _outcome(exact_flat_row, contact) == expected, contact
     assert len(sample) > 40_000
     assert outcomes["none"] > 10_000
     assert outcomes["row"] > 15_000
@@ -519,12 +526,7 @@ def test_exact_flattening_equals_the_reference_on_random_contacts(sample: list[A
 
 
 def test_the_frame_of_exact_rows_equals_the_reference(sample: list[Any]) -> None:
-    rows: list[dict[str, str]] = []
-    for contact in sample:
-        try:
-            rows.append(exact_flat_row(contact) or {})
-        except (TypeError, ValueError):
-            continue
+    rows: list[dict[str, str]] = [exact_flat_row(contact) or {} for contact in sample]
     clean = [r for r in rows if not holds_surrogate(r)]
     empty: list[dict[str, str]] = [{}, {}, {}]
     batches = [clean[:1], clean[:7], empty, [{}, *clean[:3]], clean[:5000], clean[5000:21000], clean]

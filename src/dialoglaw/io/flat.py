@@ -533,8 +533,8 @@ def exact_flat_row(contact: Any) -> dict[str, str] | None:
             channels = consent["channels"]
             if type(channels) is not list or len(channels) != 1:
                 return None
-            # A channel that cannot be hashed raises TypeError here, as it always has.
-            columns = _CONSENT_COLUMNS.get(channels[0])
+            first = channels[0]  # anything but a name (a list, say) is the model's error to word
+            columns = _CONSENT_COLUMNS.get(first) if type(first) is str else None
             if columns is None:
                 return None
             if columns[0] in row:  # a second consent for the channel
@@ -602,7 +602,10 @@ def exact_flat_row(contact: Any) -> dict[str, str] | None:
                 # The layout hands the cell to the model as text, which reads "78" as 78.
                 age = consent["subject_age"]
                 if type(age) is int:
-                    row[columns[9]] = str(age)
+                    try:
+                        row[columns[9]] = str(age)
+                    except ValueError:  # too long to write as text: the model words the error
+                        return None
                 elif type(age) is not str or not age or age != age.strip():
                     return None
                 else:
