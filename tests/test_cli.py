@@ -447,3 +447,30 @@ def test_workers_with_the_columnar_engine_is_said_not_silently_ignored() -> None
     assert "--workers applies to --engine per-object" in explicit.stderr
     quiet = run("check", str(CAMPAIGN_JSONL), *SEND, "--quiet")
     assert "--workers" not in quiet.stderr
+
+
+@pytest.mark.parametrize("engine", ["columnar", "per-object"])
+def test_check_leaves_the_callers_garbage_collector_settings_as_it_found_them(
+    tmp_path: Path, engine: str
+) -> None:
+    """``check`` collects garbage less often while it runs (docs/performance.md); a caller
+    of ``main()`` in the same process, a notebook say, keeps its own settings, also when
+    the check fails."""
+    import gc
+
+    from dialoglaw.cli import main
+
+    before = gc.get_threshold()
+    gc.set_threshold(321, 9, 8)
+    try:
+        out = tmp_path / "decisions.jsonl"
+        code = main(["check", str(CAMPAIGN_CSV), *SEND, "--engine", engine, "--out", str(out), "--quiet"])
+        assert code == 0
+        assert gc.get_threshold() == (321, 9, 8)
+        directory = tmp_path / "a-directory.jsonl"
+        directory.mkdir()
+        failing = main(["check", str(CAMPAIGN_CSV), *SEND, "--engine", engine, "--out", str(directory)])
+        assert failing == 2  # the output is a directory: the writer fails mid-check
+        assert gc.get_threshold() == (321, 9, 8)
+    finally:
+        gc.set_threshold(*before)

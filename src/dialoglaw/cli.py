@@ -11,6 +11,7 @@ were invalid, 2 usage or file errors.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import sys
 from collections.abc import Iterator, Sequence
@@ -147,9 +148,7 @@ def _check_coverage(at: datetime) -> None:
 
 
 def _cmd_check(args: argparse.Namespace, out: TextIO) -> int:
-    from dialoglaw.batch import decide_many  # noqa: PLC0415
     from dialoglaw.channels import Channel  # noqa: PLC0415
-    from dialoglaw.io import read_contacts, write_results  # noqa: PLC0415
     from dialoglaw.io.files import detect_format  # noqa: PLC0415
     from dialoglaw.summary import Summary  # noqa: PLC0415
 
@@ -182,23 +181,19 @@ def _cmd_check(args: argparse.Namespace, out: TextIO) -> int:
             file=sys.stderr,
         )
     summary = Summary()
-    if engine == "columnar":
-        engine_line = _check_columnar(args, message, at, policy, channels, summary)
-    else:
-        rows = read_contacts(args.input, args.input_format)
-        results = decide_many(rows, message, at=at, policy=policy, channels=channels, workers=args.workers)
-        if args.out:
-            results = write_results(results, args.out, args.format, channels)
-        progress = _progress(None, not args.quiet)
-        if progress is not None:
-            with progress:
-                task = progress.add_task("checking", total=None)
-                for _ in summary.track(results):
-                    progress.advance(task)
+    # A check makes many short-lived containers (a dict per JSON line, a tuple per fact
+    # pattern) beside long-lived caches. Collecting the young generation every 50,000
+    # allocations instead of every 700 makes a JSON Lines check about a tenth faster
+    # (docs/performance.md); cycles are still collected.
+    thresholds = gc.get_threshold()
+    gc.set_threshold(50_000, 20, 100)
+    try:
+        if engine == "columnar":
+            engine_line = _check_columnar(args, message, at, policy, channels, summary)
         else:
-            for _ in summary.track(results):
-                pass
-        engine_line = "engine: per-object"
+            engine_line = _check_per_object(args, message, at, policy, channels, summary)
+    finally:
+        gc.set_threshold(*thresholds)
     print(
         f"dialoglaw check: {args.input} at {at.isoformat()} for {message.sender} ({message.purpose.value})",
         file=out,
@@ -212,6 +207,28 @@ def _cmd_check(args: argparse.Namespace, out: TextIO) -> int:
             json.dumps(summary.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8"
         )
     return 1 if summary.errors and args.fail_on_errors else 0
+
+
+def _check_per_object(
+    args: argparse.Namespace, message: Any, at: datetime, policy: Any, channels: Any, summary: Any
+) -> str:
+    from dialoglaw.batch import decide_many  # noqa: PLC0415
+    from dialoglaw.io import read_contacts, write_results  # noqa: PLC0415
+
+    rows = read_contacts(args.input, args.input_format)
+    results = decide_many(rows, message, at=at, policy=policy, channels=channels, workers=args.workers)
+    if args.out:
+        results = write_results(results, args.out, args.format, channels)
+    progress = _progress(None, not args.quiet)
+    if progress is not None:
+        with progress:
+            task = progress.add_task("checking", total=None)
+            for _ in summary.track(results):
+                progress.advance(task)
+    else:
+        for _ in summary.track(results):
+            pass
+    return "engine: per-object"
 
 
 def _engine_for(args: argparse.Namespace) -> str:

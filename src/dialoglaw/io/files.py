@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import json
+import queue
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any, Literal
 
@@ -369,7 +371,11 @@ def write_frames(
 ) -> Iterator[Any]:
     """Write decision frames (polars, as :class:`dialoglaw.columnar.ColumnarEngine`
     returns them, with ``columns``) to ``path`` as :func:`write_results` writes results:
-    the same columns, and for CSV and JSON Lines the same text. Yields each frame on."""
+    the same columns, and for CSV and JSON Lines the same text. Yields each frame on.
+
+    The frames are written by a worker thread while the next ones are decided (the
+    Parquet and JSON Lines writers release the GIL), at most two frames behind; the
+    file is complete, and any error writing it raised, when the iteration ends."""
     fmt = detect_format(path, format)
     target = Path(path)
     if fmt == "parquet":
@@ -379,17 +385,54 @@ def write_frames(
 
         schema = pa.schema([(c, pa.int64() if c == "row" else pa.string()) for c in columns])
         with pq.ParquetWriter(target, schema) as writer:
-            for frame in frames:
-                writer.write_table(frame.to_arrow().cast(schema))
-                yield frame
+            yield from _written_behind(
+                frames, lambda frame: writer.write_table(frame.to_arrow().cast(schema))
+            )
         return
     with target.open("w", encoding="utf-8", newline="") as handle:
         if fmt == "csv":
             writer_csv = csv.DictWriter(handle, fieldnames=list(columns))
             writer_csv.writeheader()
+            yield from _written_behind(
+                frames, lambda frame: writer_csv.writerows(frame.iter_rows(named=True))
+            )
+        else:  # polars writes the same text as json.dumps(**_COMPACT) (tested)
+            yield from _written_behind(
+                frames, lambda frame: handle.write(frame.select(columns).write_ndjson())
+            )
+
+
+_DONE: Any = object()
+
+
+def _written_behind(frames: Iterable[Any], write: Callable[[Any], object], depth: int = 2) -> Iterator[Any]:
+    """Yield each of ``frames`` on while ``write`` writes it in a worker thread, in order,
+    at most ``depth`` frames behind. Returns when every frame is written; an error of
+    ``write`` stops the iteration and is raised here (the frames after it are not
+    written); an error of ``frames``, or a consumer that stops early, still waits for the
+    frames handed over."""
+    pending: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    failed: list[BaseException] = []
+
+    def work() -> None:
+        while (frame := pending.get()) is not _DONE:
+            if failed:
+                continue  # drain: the error is raised by the producer
+            try:
+                write(frame)
+            except BaseException as exc:  # handed to the producing thread
+                failed.append(exc)
+
+    worker = threading.Thread(target=work, name="dialoglaw-writer", daemon=True)
+    worker.start()
+    try:
         for frame in frames:
-            if fmt == "csv":
-                writer_csv.writerows(frame.iter_rows(named=True))
-            else:  # polars writes the same text as json.dumps(**_COMPACT) (tested)
-                handle.write(frame.select(columns).write_ndjson())
+            if failed:
+                break
+            pending.put(frame)
             yield frame
+    finally:
+        pending.put(_DONE)
+        worker.join()
+    if failed:
+        raise failed[0]

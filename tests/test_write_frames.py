@@ -1,0 +1,130 @@
+"""``write_frames`` writes in a worker thread while the next frames are decided: the
+file must still hold every frame in order, an error while writing must reach the caller,
+and a caller that stops early (or whose frames fail) must still get a complete file of
+the frames handed over."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pyarrow.parquet as pq
+import pytest
+
+from dialoglaw.io import files, write_frames
+
+COLUMNS = ["row", "contact_id", "email_status"]
+
+
+def _frame(start: int, n: int) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "row": list(range(start, start + n)),
+            "contact_id": [f"c{i}" for i in range(start, start + n)],
+            "email_status": ["permitted" if i % 3 else "suppressed" for i in range(start, start + n)],
+        },
+        schema={"row": pl.Int64, "contact_id": pl.String, "email_status": pl.String},
+    )
+
+
+def _frames(count: int, size: int = 7) -> Iterator[pl.DataFrame]:
+    for k in range(count):
+        yield _frame(1 + k * size, size)
+
+
+def _rows(path: Path) -> list[dict[str, Any]]:
+    if path.suffix == ".parquet":
+        table: list[dict[str, Any]] = pq.read_table(path).to_pylist()
+        return table
+    if path.suffix == ".csv":
+        return [
+            {**r, "row": int(r["row"])} for r in pl.read_csv(path, infer_schema=False).iter_rows(named=True)
+        ]
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".jsonl", ".csv"])
+def test_every_frame_is_written_in_order_and_each_is_yielded_on(tmp_path: Path, suffix: str) -> None:
+    target = tmp_path / f"out{suffix}"
+    expected = list(_frames(40))
+    yielded = list(write_frames(iter(expected), target, COLUMNS))
+    assert [f.equals(e) for f, e in zip(yielded, expected, strict=True)] == [True] * 40
+    assert _rows(target) == pl.concat(expected).to_dicts()
+
+
+def test_an_error_while_writing_reaches_the_caller_and_no_later_frame_is_written(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    written: list[int] = []
+    consumed: list[int] = []
+
+    def write(frame: pl.DataFrame) -> None:
+        if frame["row"][0] == 15:  # the third frame
+            raise OSError(28, "No space left on device")
+        written.append(frame["row"][0])
+
+    def frames() -> Iterator[pl.DataFrame]:
+        for frame in _frames(50):
+            consumed.append(frame["row"][0])
+            yield frame
+
+    with pytest.raises(OSError, match="No space left"):
+        for _ in files._written_behind(frames(), write):
+            pass
+    assert written == [1, 8]
+    # the producer stops within the queue's depth of the failed frame
+    assert len(consumed) <= 3 + 2 + 1
+
+
+def test_a_caller_that_stops_early_gets_a_complete_file_of_the_frames_handed_over(tmp_path: Path) -> None:
+    target = tmp_path / "out.parquet"
+    iterator = write_frames(_frames(10), target, COLUMNS)
+    taken = [next(iterator) for _ in range(3)]
+    iterator.close()  # type: ignore[attr-defined]
+    assert _rows(target) == pl.concat(taken).to_dicts()
+
+
+def test_an_error_of_the_frames_is_raised_after_the_frames_before_it_are_written(tmp_path: Path) -> None:
+    target = tmp_path / "out.jsonl"
+
+    def failing() -> Iterator[pl.DataFrame]:
+        yield from _frames(4)
+        raise ValueError("the engine failed")
+
+    with pytest.raises(ValueError, match="the engine failed"):
+        for _ in write_frames(failing(), target, COLUMNS):
+            pass
+    assert _rows(target) == pl.concat(list(_frames(4))).to_dicts()
+
+
+def test_frames_are_written_by_a_worker_thread_at_most_two_frames_behind() -> None:
+    release = threading.Event()
+    threads: set[str] = set()
+
+    def write(frame: pl.DataFrame) -> None:
+        threads.add(threading.current_thread().name)
+        release.wait(timeout=10)  # a slow disk: the writer holds the first frame
+
+    produced: list[int] = []
+
+    def frames() -> Iterator[pl.DataFrame]:
+        for frame in _frames(10):
+            produced.append(frame["row"][0])
+            yield frame
+
+    iterator = files._written_behind(frames(), write, depth=2)
+    got = [next(iterator) for _ in range(3)]  # one being written, two queued
+    blocked = threading.Thread(target=lambda: got.append(next(iterator)))
+    blocked.start()
+    blocked.join(timeout=0.5)
+    assert blocked.is_alive()  # the fourth frame waits for room in the queue
+    assert len(produced) == 4
+    release.set()
+    blocked.join(timeout=10)
+    got.extend(iterator)
+    assert len(got) == 10
+    assert threads == {"dialoglaw-writer"}
