@@ -101,7 +101,7 @@ def test_an_error_of_the_frames_is_raised_after_the_frames_before_it_are_written
     assert _rows(target) == pl.concat(list(_frames(4))).to_dicts()
 
 
-def test_frames_are_written_by_a_worker_thread_at_most_two_frames_behind() -> None:
+def test_frames_are_written_by_a_worker_thread_with_at_most_two_frames_waiting() -> None:
     release = threading.Event()
     threads: set[str] = set()
 

@@ -374,8 +374,9 @@ def write_frames(
     the same columns, and for CSV and JSON Lines the same text. Yields each frame on.
 
     The frames are written by a worker thread while the next ones are decided (the
-    Parquet and JSON Lines writers release the GIL), at most two frames behind; the
-    file is complete, and any error writing it raised, when the iteration ends."""
+    Parquet and JSON Lines writers release the GIL), with at most two frames waiting
+    behind the one being written; the file is complete, and any error writing it
+    raised, when the iteration ends."""
     fmt = detect_format(path, format)
     target = Path(path)
     if fmt == "parquet":
@@ -407,10 +408,10 @@ _DONE: Any = object()
 
 def _written_behind(frames: Iterable[Any], write: Callable[[Any], object], depth: int = 2) -> Iterator[Any]:
     """Yield each of ``frames`` on while ``write`` writes it in a worker thread, in order,
-    at most ``depth`` frames behind. Returns when every frame is written; an error of
-    ``write`` stops the iteration and is raised here (the frames after it are not
-    written); an error of ``frames``, or a consumer that stops early, still waits for the
-    frames handed over."""
+    with at most ``depth`` frames waiting behind the one being written. Returns when
+    every frame is written; an error of ``write`` stops the iteration and is raised here
+    (the frames after it are not written); an error of ``frames``, or a consumer that
+    stops early, still waits for the frames handed over."""
     pending: queue.Queue[Any] = queue.Queue(maxsize=depth)
     failed: list[BaseException] = []
 
