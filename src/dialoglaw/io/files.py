@@ -428,10 +428,10 @@ def _written_behind(frames: Iterable[Any], write: Callable[[Any], object], depth
     worker.start()
     try:
         for frame in frames:
-            if failed:
-                break
             pending.put(frame)
             yield frame
+            if failed:  # before the next frame is made
+                break
     finally:
         pending.put(_DONE)
         worker.join()
