@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+import pyarrow as pa
 import pytest
 
 import dialoglaw
@@ -448,3 +449,31 @@ def test_rows_of_interleaved_patterns_come_out_in_input_order() -> None:
     got = decide_frame(pl.DataFrame(rows), MESSAGE, at=AT, batch_size=1024)
     assert got.stats.per_object_rows == 0 and got.stats.patterns <= 9
     assert got.frame.to_dicts() == expected
+
+
+def test_decide_arrow_yields_batches_of_its_schema_with_the_per_object_decisions() -> None:
+    # As Spark's mapInArrow hands them over: record batches with 32-bit string columns.
+    rows = random_rows(3000, seed=21)
+    table = _frame(rows).to_arrow()
+    table = table.cast(pa.schema([(name, pa.string()) for name in table.column_names]))
+    empty = pa.RecordBatch.from_pylist([], schema=table.schema)
+    engine = ColumnarEngine(MESSAGE, at=AT)
+    out = list(engine.decide_arrow([empty, *table.to_batches(max_chunksize=700)]))
+    assert len(out) >= 5
+    assert engine.arrow_schema.names == engine.columns
+    assert engine.arrow_schema.field("row").type == pa.int64()
+    assert all(isinstance(b, pa.RecordBatch) and b.schema.equals(engine.arrow_schema) for b in out)
+    expected, summary = _reference(rows, MESSAGE)
+    assert pa.Table.from_batches(out).to_pylist() == expected  # rows numbered across batches
+    assert _summary(engine.summary) == _summary(summary)
+
+
+def test_decide_arrow_has_the_columns_of_the_channels_asked_for_and_rejects_other_data() -> None:
+    engine = ColumnarEngine(MESSAGE, at=AT, channels=["email", "postal"])
+    assert engine.arrow_schema.names == [
+        *("row", "contact_id", "error_code", "error_field", "error_message"),
+        *("email_status", "email_ground", "email_reasons", "email_citation"),
+        *("postal_status", "postal_ground", "postal_reasons", "postal_citation"),
+    ]
+    with pytest.raises(dialoglaw.InputError, match="data"):
+        list(engine.decide_arrow([[{"id": "x"}]]))

@@ -57,6 +57,7 @@ from dialoglaw.validity import german_date
 
 if TYPE_CHECKING:
     import polars as pl
+    import pyarrow as pa
 
     from dialoglaw.privacy import SuppressionList
 
@@ -280,6 +281,27 @@ class ColumnarEngine:
         if unknown:  # every row is an error; the per-object path words it
             return self._per_object(frame, list(range(frame.height)), first)
         return self._columnar(frame, first)
+
+    @property
+    def arrow_schema(self) -> pa.Schema:
+        """The pyarrow schema of the batches :meth:`decide_arrow` yields: :attr:`columns`
+        in order, ``row`` as ``int64`` and every other column as ``string`` (32-bit
+        offsets, the type Spark's Arrow exchange expects without large variable types)."""
+        import pyarrow as pa  # noqa: PLC0415 - installed with polars by the columnar extra
+
+        return pa.schema([(c, pa.int64() if c == "row" else pa.string()) for c in self._columns])
+
+    def decide_arrow(self, batches: Iterable[Any]) -> Iterator[pa.RecordBatch]:
+        """Decide a stream of batches in the flat layout (pyarrow RecordBatches or Tables,
+        or anything :meth:`decide_batch` takes) and yield pyarrow RecordBatches of
+        :attr:`arrow_schema`, one output row per input row, in order.
+
+        This is the shape engines that hand over Arrow batches call back with: Spark's
+        ``mapInArrow``, Ray Data's ``map_batches(batch_format="pyarrow")``. Create one
+        engine per partition (row numbers count within it; join on ``contact_id``)."""
+        schema = self.arrow_schema
+        for batch in batches:
+            yield from self.decide_batch(batch).to_arrow().cast(schema).to_batches()
 
     def decide_items(
         self, items: Iterable[Mapping[str, Any] | RowError], batch_size: int = 65_536
