@@ -477,3 +477,23 @@ def test_decide_arrow_has_the_columns_of_the_channels_asked_for_and_rejects_othe
     ]
     with pytest.raises(dialoglaw.InputError, match="data"):
         list(engine.decide_arrow([[{"id": "x"}]]))
+
+
+def test_integer_ids_postal_codes_and_numbers_are_read_as_their_digits_in_the_projection() -> None:
+    # As a database export holds them: the readers read such a cell as str(cell).
+    rows = random_rows(2000, seed=31, bad=0.0)
+    frame = _frame(rows).with_columns(
+        (pl.int_range(pl.len(), dtype=pl.Int64) - 5).alias("id"),  # a few negative ids too
+        pl.col("postal_code").cast(pl.UInt32, strict=False),
+        pl.col("phone").str.strip_prefix("+").cast(pl.Int64, strict=False),
+        pl.col("email_consent_id").str.extract(r"(\d+)").cast(pl.Int16, strict=False),
+    )
+    assert frame.schema["postal_code"] == pl.UInt32 and frame["postal_code"].null_count() < frame.height
+    got = decide_frame(frame, MESSAGE, at=AT)
+    expected, summary = _reference(frame.to_dicts(), MESSAGE)
+    assert got.frame.to_dicts() == expected
+    assert _summary(got.summary) == _summary(summary)
+    as_text = frame.with_columns(
+        pl.col(c).cast(pl.String) for c in ("id", "postal_code", "phone", "email_consent_id")
+    )
+    assert got.stats.per_object_rows == decide_frame(as_text, MESSAGE, at=AT).stats.per_object_rows

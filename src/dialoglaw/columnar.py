@@ -117,6 +117,10 @@ _PHONE = ("phone", "mobile", "fax")
 _DATE = ("birth_date",)
 _CONSENT_ID = tuple(f"{c.value}_consent_id" for c in FLAT_CHANNELS)
 
+# Columns the per-object path reads as ``str(cell)`` (flat_to_nested), for which an
+# integer cell is its decimal digits alike in polars and Python.
+_INT_AS_TEXT = frozenset(("id", "messenger", "street", "postal_code", "city", *_PHONE, *_CONSENT_ID))
+
 _CLASSIFIED = (*_KEY, *_TEXT, *_DATETIME, *_EMAIL, *_PHONE, *_DATE, *_CONSENT_ID)
 assert sorted(_CLASSIFIED) == sorted(flat_columns()), "every flat column is projected once"  # noqa: S101
 
@@ -442,8 +446,14 @@ class ColumnarEngine:
         forced: Sequence[int] = (),
     ) -> pl.DataFrame:
         pl = self._pl
-        # An all-null column may arrive typed Null: read it as (absent) text.
-        frame = frame.with_columns(pl.col(c).cast(pl.String) for c, t in frame.schema.items() if t == pl.Null)
+        # An all-null column may arrive typed Null: read it as (absent) text. Integers in a
+        # column the readers read as str(cell) (an id or a postal code from a database
+        # export) are read as the same digits, instead of going row by row.
+        frame = frame.with_columns(
+            pl.col(c).cast(pl.String)
+            for c, t in frame.schema.items()
+            if t == pl.Null or (c in _INT_AS_TEXT and t.is_integer())
+        )
         # A column without a value in this batch is an absent fact for every row.
         cols = {c for c in frame.columns if frame.get_column(c).null_count() < frame.height}
         schema = frame.schema
