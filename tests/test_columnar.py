@@ -497,3 +497,21 @@ def test_integer_ids_postal_codes_and_numbers_are_read_as_their_digits_in_the_pr
         pl.col(c).cast(pl.String) for c in ("id", "postal_code", "phone", "email_consent_id")
     )
     assert got.stats.per_object_rows == decide_frame(as_text, MESSAGE, at=AT).stats.per_object_rows
+
+
+def test_dictionary_encoded_and_categorical_text_is_read_as_text_in_the_projection() -> None:
+    # As pyarrow reads a Parquet file written from pandas "category" columns.
+    rows = random_rows(2000, seed=32)
+    text = _frame(rows)
+    table = text.to_arrow()
+    encoded = table.cast(pa.schema([(n, pa.dictionary(pa.int32(), pa.string())) for n in table.column_names]))
+    categorical = text.with_columns(
+        pl.col("audience").cast(pl.Enum(text["audience"].drop_nulls().unique().sort()))
+    )
+    expected, summary = _reference(rows, MESSAGE)
+    from_text = decide_frame(text, MESSAGE, at=AT).stats.per_object_rows
+    for data in (encoded, text.with_columns(pl.all().cast(pl.Categorical)), categorical):
+        got = decide_frame(data, MESSAGE, at=AT)
+        assert got.frame.to_dicts() == expected
+        assert _summary(got.summary) == _summary(summary)
+        assert got.stats.per_object_rows == from_text
