@@ -515,3 +515,41 @@ def test_dictionary_encoded_and_categorical_text_is_read_as_text_in_the_projecti
         assert got.frame.to_dicts() == expected
         assert _summary(got.summary) == _summary(summary)
         assert got.stats.per_object_rows == from_text
+
+
+@pytest.mark.parametrize("zone", ["UTC", None])
+def test_nanosecond_timestamps_as_pandas_holds_them_are_projected_where_they_are_whole_microseconds(
+    zone: str | None,
+) -> None:
+    rows = random_rows(3000, seed=33, bad=0.0)
+    frame = _frame(rows)
+
+    def instant(value: str | None, column: str) -> datetime | None:  # as the readers read it
+        try:
+            return None if value is None else parse_datetime(value, column).astimezone(UTC)
+        except InputError:
+            return None
+
+    stamps = [c for c in frame.columns if c.endswith("_at")]
+    typed = frame.with_columns(
+        pl.Series(c, [instant(v, c) for v in frame[c]], dtype=pl.Datetime("ns", "UTC")) for c in stamps
+    )
+    # 40 grants a nanosecond past a whole microsecond, which no Python datetime holds.
+    odd = pl.int_range(pl.len()) < 40
+    typed = typed.with_columns(
+        pl.when(odd)
+        .then(pl.col("email_consent_at") + pl.duration(nanoseconds=1))
+        .otherwise(pl.col("email_consent_at"))
+    )
+    if zone is None:  # Berlin wall time without a zone
+        typed = typed.with_columns(
+            pl.col(c).dt.convert_time_zone("Europe/Berlin").dt.replace_time_zone(None) for c in stamps
+        )
+    expected, summary = _reference(typed.to_dicts(), MESSAGE)
+    from_text = decide_frame(frame, MESSAGE, at=AT).stats.per_object_rows
+    for data in (typed, typed.to_pandas()):
+        got = decide_frame(data, MESSAGE, at=AT)
+        assert got.frame.to_dicts() == expected
+        assert _summary(got.summary) == _summary(summary)
+        assert got.stats.per_object_rows <= from_text + typed["email_consent_at"].head(40).count()
+        assert got.stats.broadcast_rows > 0.75 * len(rows)

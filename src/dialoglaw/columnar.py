@@ -1061,10 +1061,10 @@ def _check_batch_size(batch_size: Any) -> None:
 
 
 def _typed_date(pl: Any, column: str, dtype: Any) -> bool:
-    """Whether a typed column is read directly: timestamps in micro- or milliseconds
-    (nanoseconds are truncated differently by the readers) and calendar dates."""
+    """Whether a typed column is read directly: timestamps (nanoseconds where they are
+    whole microseconds, see :func:`_typed_instant`) and calendar dates."""
     if column in _DATETIME:
-        return isinstance(dtype, pl.Datetime) and dtype.time_unit in ("us", "ms")
+        return isinstance(dtype, pl.Datetime) and dtype.time_unit in ("us", "ms", "ns")
     return column == "birth_date" and dtype == pl.Date
 
 
@@ -1072,10 +1072,15 @@ def _typed_instant(pl: Any, column: str, dtype: Any) -> Any:
     """UTC microseconds of a typed timestamp. A timestamp without a zone is Berlin wall
     time, as the readers take it (``replace(tzinfo=Europe/Berlin)``, fold 0): in the
     repeated autumn hour the earlier instant; a time in the spring gap is left to the
-    per-object path (null here)."""
+    per-object path (null here). So is a nanosecond timestamp that is not a whole
+    microsecond (pandas' unit): a Python datetime, which the readers make of it, cannot
+    hold it."""
     value = pl.col(column)
     if dtype.time_zone is None:
         value = value.dt.replace_time_zone("Europe/Berlin", ambiguous="earliest", non_existent="null")
+    if dtype.time_unit == "ns":
+        ns = value.dt.epoch("ns")
+        return pl.when(ns % 1000 == 0).then(ns // 1000)
     return value.dt.epoch("us")
 
 
