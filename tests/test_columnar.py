@@ -553,3 +553,21 @@ def test_nanosecond_timestamps_as_pandas_holds_them_are_projected_where_they_are
         assert _summary(got.summary) == _summary(summary)
         assert got.stats.per_object_rows <= from_text + typed["email_consent_at"].head(40).count()
         assert got.stats.broadcast_rows > 0.75 * len(rows)
+
+
+def test_birth_dates_held_as_timestamps_are_projected_as_the_readers_read_them() -> None:
+    # pandas holds dates as timestamps; the readers take the timestamp's day in its own zone.
+    rows = random_rows(3000, seed=34, bad=0.0)
+    frame = _frame(rows)
+    midnight = frame.with_columns(pl.col("birth_date").str.to_datetime("%Y-%m-%d", strict=False))
+    late_utc = midnight.with_columns(
+        (pl.col("birth_date").dt.replace_time_zone("UTC") + pl.duration(hours=23)).alias("birth_date")
+    )
+    assert midnight["birth_date"].count() > 300
+    from_text = decide_frame(frame, MESSAGE, at=AT).stats.per_object_rows
+    for data in (midnight, late_utc, midnight.to_pandas()):
+        expected, summary = _reference(pl.DataFrame(data).to_dicts(), MESSAGE)
+        got = decide_frame(data, MESSAGE, at=AT)
+        assert got.frame.to_dicts() == expected
+        assert _summary(got.summary) == _summary(summary)
+        assert got.stats.per_object_rows <= from_text

@@ -646,7 +646,9 @@ class ColumnarEngine:
             )
             pending["birth_date"] = pl.col("__birth").is_null()
         elif "birth_date" in typed:
-            helpers["__birth"] = pl.col("birth_date")
+            birth = pl.col("birth_date")
+            # A timestamp's calendar day in its own zone, as the readers take it (.date()).
+            helpers["__birth"] = birth if frame.schema["birth_date"] == pl.Date else birth.dt.date()
         else:
             helpers["__birth"] = pl.lit(None, pl.Date)
         for c in (*_TEXT, *_CONSENT_ID):
@@ -1062,10 +1064,11 @@ def _check_batch_size(batch_size: Any) -> None:
 
 def _typed_date(pl: Any, column: str, dtype: Any) -> bool:
     """Whether a typed column is read directly: timestamps (nanoseconds where they are
-    whole microseconds, see :func:`_typed_instant`) and calendar dates."""
+    whole microseconds, see :func:`_typed_instant`), and birth dates as calendar dates or
+    timestamps (pandas holds dates as timestamps)."""
     if column in _DATETIME:
         return isinstance(dtype, pl.Datetime) and dtype.time_unit in ("us", "ms", "ns")
-    return column == "birth_date" and dtype == pl.Date
+    return column == "birth_date" and (dtype == pl.Date or isinstance(dtype, pl.Datetime))
 
 
 def _typed_instant(pl: Any, column: str, dtype: Any) -> Any:
