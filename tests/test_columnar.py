@@ -497,6 +497,11 @@ def test_integer_ids_postal_codes_and_numbers_are_read_as_their_digits_in_the_pr
         pl.col(c).cast(pl.String) for c in ("id", "postal_code", "phone", "email_consent_id")
     )
     assert got.stats.per_object_rows == decide_frame(as_text, MESSAGE, at=AT).stats.per_object_rows
+    # Decimal ids without a fraction, as Spark reads an Oracle NUMBER column.
+    decimal = frame.with_columns(pl.col("id").cast(pl.Decimal(38, 0)))
+    got = decide_frame(decimal, MESSAGE, at=AT)
+    assert got.frame.to_dicts() == _reference(decimal.to_dicts(), MESSAGE)[0]
+    assert got.stats.per_object_rows == decide_frame(as_text, MESSAGE, at=AT).stats.per_object_rows
 
 
 def test_dictionary_encoded_and_categorical_text_is_read_as_text_in_the_projection() -> None:

@@ -447,15 +447,16 @@ class ColumnarEngine:
     ) -> pl.DataFrame:
         pl = self._pl
         # An all-null column may arrive typed Null: read it as (absent) text. Categorical
-        # and dictionary-encoded text is text. Integers in a column the readers read as
-        # str(cell) (an id or a postal code from a database export) are read as the same
-        # digits. Otherwise such rows would go one by one.
+        # and dictionary-encoded text is text. Integers (also decimals without a
+        # fraction, as Spark reads NUMBER ids) in a column the readers read as str(cell)
+        # (an id or a postal code from a database export) are read as the same digits.
+        # Otherwise such rows would go one by one.
         frame = frame.with_columns(
             pl.col(c).cast(pl.String)
             for c, t in frame.schema.items()
             if t == pl.Null
             or isinstance(t, pl.Categorical | pl.Enum)
-            or (c in _INT_AS_TEXT and t.is_integer())
+            or (c in _INT_AS_TEXT and (t.is_integer() or (isinstance(t, pl.Decimal) and t.scale == 0)))
         )
         # A column without a value in this batch is an absent fact for every row.
         cols = {c for c in frame.columns if frame.get_column(c).null_count() < frame.height}
