@@ -10,6 +10,7 @@ layout cannot hold.
 
 from __future__ import annotations
 
+import copy
 import json
 import random
 from collections.abc import Callable
@@ -23,7 +24,7 @@ from hypothesis import strategies as st
 from dialoglaw import Contact, InputError, Message
 from dialoglaw.batch import RowError, decide_many
 from dialoglaw.io import result_record
-from dialoglaw.io.flat import exact_flat_row, flat_to_nested
+from dialoglaw.io.flat import NULL_IS_ABSENT, exact_flat_row, flat_to_nested
 from dialoglaw.summary import Summary
 from tests.flat_rows import AT, SENDER, random_rows
 
@@ -370,3 +371,99 @@ def test_a_consent_channel_that_is_not_a_name_or_an_age_too_long_to_write_is_an_
         "consents[0].channels[0]",
         "consents[0].subject_age",
     ]
+
+
+def _with_every_field() -> dict[str, Any]:
+    return {
+        "id": "n1",
+        "audience": "business",
+        "email": "a@example.de",
+        "consents": [
+            {
+                "id": "k1",
+                "channels": ["email"],
+                "granted_at": GRANT,
+                "method": "double_opt_in",
+                "senders": [SENDER],
+                "confirmed_at": GRANT,
+                "confirmation_channel": "email",
+                "withdrawn_at": "2025-01-01T00:00:00+01:00",
+                "subject_age": 30,
+                "tied_to": "Gewinnspiel",
+            }
+        ],
+        "objections": [{"at": GRANT, "channels": ["email"], "sender": SENDER}],
+        "relationship": {
+            "obtained_through": "sale",
+            "obtained_at": GRANT,
+            "seller": SENDER,
+            "opt_out_notice_at_collection": True,
+        },
+        "presumed_consent": {
+            "facts": "Bestellt regelmäßig Kaffee fürs Büro",
+            "assessed_by": "Vertrieb",
+            "assessed_at": GRANT,
+            "sender": SENDER,
+            "topic": "coffee",
+        },
+    }
+
+
+@pytest.mark.parametrize(
+    ("level", "key"),
+    [(level, key) for level, keys in sorted(NULL_IS_ABSENT.items()) for key in sorted(keys)],
+)
+def test_a_null_the_model_reads_as_absent_is_absent_in_the_flat_row_too(level: str, key: str) -> None:
+    """Source: the nested model (dialoglaw.Contact) is the reference: for every field of
+    NULL_IS_ABSENT, null and absent validate to the same contact, and the flat row of
+    the contact with null is the flat row of the contact without the field."""
+    contact = _with_every_field()
+    target = {
+        "contact": contact,
+        "consent": contact["consents"][0],
+        "objection": contact["objections"][0],
+        "relationship": contact["relationship"],
+        "presumed_consent": contact["presumed_consent"],
+    }[level]
+    with_null = copy.deepcopy(contact)
+    without = copy.deepcopy(contact)
+    pair = ("confirmed_at", "confirmation_channel")  # the model wants both or neither
+    keys = pair if key in pair else (key,)
+    for variant, value in ((with_null, None), (without, ...)):
+        place = variant if level == "contact" else _place(variant, level)
+        for k in keys:
+            if value is None:
+                place[k] = None
+            else:
+                place.pop(k, None)
+    assert key in target or level == "contact"
+    assert Contact.model_validate(with_null) == Contact.model_validate(without)
+    assert exact_flat_row(without) is not None
+    assert exact_flat_row(with_null) == exact_flat_row(without)
+
+
+def _place(contact: dict[str, Any], level: str) -> dict[str, Any]:
+    if level in ("consent", "objection"):
+        return contact[f"{level}s"][0]  # type: ignore[no-any-return]
+    return contact[level]  # type: ignore[no-any-return]
+
+
+def test_a_null_in_a_required_field_or_a_list_keeps_a_contact_out_of_the_flat_row() -> None:
+    for level, key in [
+        ("contact", "id"),
+        ("contact", "audience"),
+        ("contact", "country"),
+        ("contact", "consents"),
+        ("consent", "senders"),
+        ("consent", "scope"),
+        ("consent", "used_at"),
+        ("consent", "confirmation_channel"),  # with a confirmation
+        ("objection", "at"),
+        ("relationship", "seller"),
+    ]:
+        contact = _with_every_field()
+        place = contact if level == "contact" else _place(contact, level)
+        place[key] = None
+        assert exact_flat_row(contact) is None, (level, key)
+        with pytest.raises(InputError):
+            Contact.model_validate(contact)

@@ -300,9 +300,9 @@ class ColumnarEngine:
         or anything :meth:`decide_batch` takes) and yield pyarrow RecordBatches of
         :attr:`arrow_schema`, one output row per input row, in order.
 
-        This is the shape engines that hand over Arrow batches call back with: Spark's
-        ``mapInArrow``, Ray Data's ``map_batches(batch_format="pyarrow")``. Create one
-        engine per partition (row numbers count within it; join on ``contact_id``)."""
+        This is the function Spark's ``mapInArrow`` calls per partition (see the recipe
+        "Deciding on a cluster"). Create one engine per partition: row numbers count
+        within it, so join results on ``contact_id``."""
         schema = self.arrow_schema
         for batch in batches:
             yield from self.decide_batch(batch).to_arrow().cast(schema).to_batches()

@@ -426,6 +426,28 @@ _PRESUMED_KEYS = {
 _INSTANT_KEYS = frozenset(("granted_at", "confirmed_at", "withdrawn_at", "obtained_at", "assessed_at", "at"))
 
 _ADDRESS_KEYS = frozenset(("street", "postal_code", "city", "country"))
+# Optional fields for which the nested model reads null as absent (serialisers write
+# null for a missing value); tests/test_columnar_nested.py checks each against the model.
+NULL_IS_ABSENT = {
+    "contact": frozenset(
+        (
+            "email",
+            "phone",
+            "mobile",
+            "fax",
+            "messenger",
+            "birth_date",
+            "postal_address",
+            "relationship",
+            "presumed_consent",
+        )
+    ),
+    "consent": frozenset(("confirmed_at", "confirmation_channel", "withdrawn_at", "subject_age", "tied_to")),
+    "objection": frozenset(("channels", "sender")),
+    "relationship": frozenset(("opt_out_notice_at_collection",)),
+    "presumed_consent": frozenset(("topic",)),
+}
+_NULLABLE = NULL_IS_ABSENT["contact"]
 _OBJECTION_KEYS = frozenset(("at", "channels", "sender"))
 # Per flat channel, its columns in the order a consent fills them.
 _CONSENT_COLUMNS = {
@@ -462,6 +484,8 @@ _iso_day = _ISO_DAY.fullmatch
 #   dates and times without an offset, which the flat reader accepts (in Berlin time).
 # - lists: the flat layout joins lists with ";" and splits them again, dropping empty
 #   parts; an empty list is an absent cell, which reads as the field's default.
+# - null: absent, for the optional fields of NULL_IS_ABSENT (checked only on the path
+#   where a value failed its type test, so a contact without nulls pays nothing).
 
 
 def _items(value: Any, empty: bool) -> str | None:
@@ -479,9 +503,10 @@ def _items(value: Any, empty: bool) -> str | None:
 def exact_flat_row(contact: Any) -> dict[str, str] | None:
     """The flat row (text cells) of a contact in the nested model (a dict as read from
     JSON), or ``None`` where the flat layout would not read back as the same contact:
-    unknown or null fields, padded text, more than one consent per channel or channel
-    per consent, more than one use or objection, dates other than ISO 8601 with an
-    offset, or facts the layout has no column for."""
+    unknown fields, nulls where the model does not read them as absent, padded text,
+    more than one consent per channel or channel per consent, more than one use or
+    objection, dates other than ISO 8601 with an offset, or facts the layout has no
+    column for."""
     if type(contact) is not dict or not contact.keys() <= _CONTACT_KEYS:
         return None
     iso_instant = _iso_instant
@@ -491,13 +516,17 @@ def exact_flat_row(contact: Any) -> dict[str, str] | None:
         if key in contact:
             text = contact[key]
             if type(text) is not str or not text or text != text.strip():
+                if text is None and key in _NULLABLE:
+                    continue
                 return None
             row[key] = text
     if "birth_date" in contact:
         text = contact["birth_date"]
         if type(text) is not str or not text or text != text.strip() or _iso_day(text) is None:
-            return None
-        row["birth_date"] = text
+            if text is not None:
+                return None
+        else:
+            row["birth_date"] = text
     if "robinson_listed" in contact:
         flag = contact["robinson_listed"]
         if type(flag) is not bool:
@@ -508,7 +537,7 @@ def exact_flat_row(contact: Any) -> dict[str, str] | None:
         if type(flag) is not bool:
             return None
         row["no_ads_sticker"] = "true" if flag else "false"
-    if "postal_address" in contact:
+    if "postal_address" in contact and contact["postal_address"] is not None:
         address = contact["postal_address"]
         if type(address) is not dict or not address.keys() <= _ADDRESS_KEYS:
             return None
@@ -571,24 +600,26 @@ def exact_flat_row(contact: Any) -> dict[str, str] | None:
                 row[columns[4]] = joined
             # The layout sets the confirmation channel only with the confirmation (and
             # defaults it to the consent's channel); the model wants both or neither.
-            if "confirmed_at" in keys:
-                if "confirmation_channel" not in keys:
+            confirmed = consent.get("confirmed_at")
+            confirmation = consent.get("confirmation_channel")
+            if confirmed is not None:
+                if confirmation is None:
                     return None
-                text = consent["confirmed_at"]
-                if type(text) is not str or iso_instant(text) is None:
+                if type(confirmed) is not str or iso_instant(confirmed) is None:
                     return None
-                row[columns[5]] = text
-                text = consent["confirmation_channel"]
-                if type(text) is not str or not text or text != text.strip():
+                row[columns[5]] = confirmed
+                if type(confirmation) is not str or not confirmation or confirmation != confirmation.strip():
                     return None
-                row[columns[6]] = text
-            elif "confirmation_channel" in keys:
+                row[columns[6]] = confirmation
+            elif confirmation is not None:
                 return None
             if "withdrawn_at" in keys:
                 text = consent["withdrawn_at"]
                 if type(text) is not str or iso_instant(text) is None:
-                    return None
-                row[columns[7]] = text
+                    if text is not None:
+                        return None
+                else:
+                    row[columns[7]] = text
             if "used_at" in keys:
                 uses = consent["used_at"]
                 if type(uses) is not list or len(uses) > 1:  # the layout keeps the last use only
@@ -598,7 +629,7 @@ def exact_flat_row(contact: Any) -> dict[str, str] | None:
                     if type(text) is not str or iso_instant(text) is None:
                         return None
                     row[columns[8]] = text
-            if "subject_age" in keys:
+            if "subject_age" in keys and consent["subject_age"] is not None:
                 # The layout hands the cell to the model as text, which reads "78" as 78.
                 age = consent["subject_age"]
                 if type(age) is int:
@@ -610,7 +641,7 @@ def exact_flat_row(contact: Any) -> dict[str, str] | None:
                     return None
                 else:
                     row[columns[9]] = age
-            if "tied_to" in keys:
+            if "tied_to" in keys and consent["tied_to"] is not None:
                 text = consent["tied_to"]
                 if type(text) is not str or not text or text != text.strip():
                     return None
@@ -628,27 +659,31 @@ def exact_flat_row(contact: Any) -> dict[str, str] | None:
             if type(text) is not str or iso_instant(text) is None:
                 return None
             row["objection_at"] = text
-            if "channels" in objection:  # [] is an error in the model, "all" in the layout
+            # [] is an error in the model, "all" in the layout; null is "all" in both
+            if objection.get("channels") is not None:
                 joined = _items(objection["channels"], False)
                 if joined is None:
                     return None
                 row["objection_channels"] = joined
-            if "sender" in objection:
+            if objection.get("sender") is not None:
                 text = objection["sender"]
                 if type(text) is not str or not text or text != text.strip():
                     return None
                 row["objection_sender"] = text
     for section, columns_of, required in _SECTIONS:
-        if section not in contact:
+        facts = contact.get(section)
+        if facts is None:
             continue
-        facts = contact[section]
         if (
             type(facts) is not dict
             or not facts.keys() <= columns_of.keys()
             or not all(k in facts for k in required)
         ):
             return None
+        nullable = NULL_IS_ABSENT[section]
         for key, value in facts.items():
+            if value is None and key in nullable:
+                continue
             if key in _INSTANT_KEYS:
                 if type(value) is not str or iso_instant(value) is None:
                     return None
