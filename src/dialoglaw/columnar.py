@@ -450,13 +450,21 @@ class ColumnarEngine:
         # and dictionary-encoded text is text. Integers (also decimals without a
         # fraction, as Spark reads NUMBER ids) in a column the readers read as str(cell)
         # (an id or a postal code from a database export) are read as the same digits.
-        # Otherwise such rows would go one by one.
+        # So are whole numbers in a float column (pandas' reading of a postal code column
+        # with gaps), "26122.0" in both. Otherwise such rows would go one by one.
         frame = frame.with_columns(
             pl.col(c).cast(pl.String)
             for c, t in frame.schema.items()
             if t == pl.Null
             or isinstance(t, pl.Categorical | pl.Enum)
-            or (c in _INT_AS_TEXT and (t.is_integer() or (isinstance(t, pl.Decimal) and t.scale == 0)))
+            or (
+                c in _INT_AS_TEXT
+                and (
+                    t.is_integer()
+                    or (isinstance(t, pl.Decimal) and t.scale == 0)
+                    or (t == pl.Float64 and _whole_numbers(frame.get_column(c)))
+                )
+            )
         )
         # A column without a value in this batch is an absent fact for every row.
         cols = {c for c in frame.columns if frame.get_column(c).null_count() < frame.height}
@@ -1061,6 +1069,16 @@ def _iso_instant_us(pl: Any, raw: Any) -> Any:
 def _check_batch_size(batch_size: Any) -> None:
     if type(batch_size) is not int or batch_size < 1:
         raise InputError.single("columnar engine", "batch_size", "must be a whole number of at least 1")
+
+
+def _whole_numbers(values: Any) -> bool:
+    """Whether every value of a float column is a whole number below 10**15 in size,
+    which polars writes as Python's ``str()`` does (``26122.0``); a NaN, which the
+    readers take as a missing cell, is not."""
+    values = values.drop_nulls()
+    return bool(
+        values.is_finite().all() and (values == values.round(0)).all() and (values.abs() < 1e15).all()
+    )
 
 
 def _typed_date(pl: Any, column: str, dtype: Any) -> bool:
