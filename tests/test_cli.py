@@ -373,8 +373,9 @@ def test_the_columnar_engine_decides_nested_only_contacts_and_bad_lines_as_the_p
     tmp_path: Path,
 ) -> None:
     """JSON Lines contacts the flat layout cannot hold exactly (a consent for two
-    channels, two uses, an unknown field, padded text, a German date, a null) and
-    unreadable lines get exactly the per-object engine's rows, in place."""
+    channels, two uses, an unknown field, padded text, a German date, a null the model
+    rejects) and unreadable lines get exactly the per-object engine's rows, in place; a
+    null the model reads as absent joins the projection."""
     lines = CAMPAIGN_JSONL.read_text(encoding="utf-8").splitlines()[:40]
     first = json.loads(lines[1])
     consent = {"id": "k", "granted_at": "2024-01-02T10:00:00+01:00", "method": "double_opt_in"}
@@ -394,9 +395,14 @@ def test_the_columnar_engine_decides_nested_only_contacts_and_bad_lines_as_the_p
         {**first, "newsletter": True},
         {**first, "email": " padded@example.de "},
         {**first, "relationship": {**first["relationship"], "obtained_at": "01.02.2019"}},
-        {**first, "fax": None},
+        {**first, "country": None},
     ]
-    mixed = [*lines[:10], "", "{not json", "[1, 2]", *(json.dumps(o) for o in odd), *lines[10:]]
+    absent = {
+        **first,
+        "fax": None,
+        "relationship": {**first["relationship"], "opt_out_notice_at_collection": None},
+    }
+    mixed = [*lines[:10], "", "{not json", "[1, 2]", *(json.dumps(o) for o in [*odd, absent]), *lines[10:]]
     source = tmp_path / "mixed.jsonl"
     source.write_text("\n".join(mixed) + "\n", encoding="utf-8")
     written = {}
@@ -406,7 +412,7 @@ def test_the_columnar_engine_decides_nested_only_contacts_and_bad_lines_as_the_p
         assert done.returncode == 1, done.stderr  # the two bad lines are errors
         written[engine] = target.read_text(encoding="utf-8")
         if engine == "columnar":
-            assert "engine: columnar · 48 rows" in done.stdout
+            assert "engine: columnar · 49 rows" in done.stdout
             assert "· 8 rows decided one by one" in done.stdout  # six odd contacts, two bad lines
     assert written["columnar"] == written["per-object"]
     rows = [json.loads(line) for line in written["columnar"].splitlines()]
