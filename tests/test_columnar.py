@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import polars as pl
 import pyarrow as pa
@@ -203,6 +203,23 @@ def test_typed_columns_are_read_as_the_file_readers_read_them() -> None:
     assert got.frame.to_dicts() == expected
 
 
+def _typed_stamps(frame: pl.DataFrame, unit: Literal["us", "ns"]) -> pl.DataFrame:
+    """``frame`` with its timestamp columns typed (UTC), each cell the instant the readers
+    read from its text (null where they read none)."""
+
+    def instant(value: str | None, column: str) -> datetime | None:
+        try:
+            return None if value is None else parse_datetime(value, column).astimezone(UTC)
+        except InputError:
+            return None
+
+    return frame.with_columns(
+        pl.Series(c, [instant(v, c) for v in frame[c]], dtype=pl.Datetime(unit, "UTC"))
+        for c in frame.columns
+        if c.endswith("_at")
+    )
+
+
 @pytest.mark.parametrize("zone", ["UTC", "Europe/Berlin", None])
 def test_typed_timestamps_and_dates_are_projected_as_the_readers_read_them(zone: str | None) -> None:
     """Typed timestamp columns (with a zone, or without one, read as Berlin time) and a
@@ -214,18 +231,12 @@ def test_typed_timestamps_and_dates_are_projected_as_the_readers_read_them(zone:
         if row.get("email_consent_at"):
             row["email_consent_at"] = edges[i % 3]
     frame = _frame(rows)
-
-    def instant(value: str | None, column: str) -> datetime | None:  # as the readers read it
-        try:
-            return None if value is None else parse_datetime(value, column).astimezone(UTC)
-        except InputError:
-            return None
-
     stamps = [c for c in frame.columns if c.endswith("_at")]
-    typed = frame.with_columns(
-        *(pl.Series(c, [instant(v, c) for v in frame[c]], dtype=pl.Datetime("us", "UTC")) for c in stamps),
-        pl.col("birth_date").str.to_date("%Y-%m-%d", strict=False),
-    ).with_columns(pl.col(c).dt.convert_time_zone(zone or "Europe/Berlin") for c in stamps)
+    typed = (
+        _typed_stamps(frame, "us")
+        .with_columns(pl.col("birth_date").str.to_date("%Y-%m-%d", strict=False))
+        .with_columns(pl.col(c).dt.convert_time_zone(zone or "Europe/Berlin") for c in stamps)
+    )
     if zone is None:  # Berlin wall time without a zone
         typed = typed.with_columns(pl.col(c).dt.replace_time_zone(None) for c in stamps)
     got = decide_frame(typed, MESSAGE, at=AT)
@@ -528,17 +539,8 @@ def test_nanosecond_timestamps_as_pandas_holds_them_are_projected_where_they_are
 ) -> None:
     rows = random_rows(3000, seed=33, bad=0.0)
     frame = _frame(rows)
-
-    def instant(value: str | None, column: str) -> datetime | None:  # as the readers read it
-        try:
-            return None if value is None else parse_datetime(value, column).astimezone(UTC)
-        except InputError:
-            return None
-
     stamps = [c for c in frame.columns if c.endswith("_at")]
-    typed = frame.with_columns(
-        pl.Series(c, [instant(v, c) for v in frame[c]], dtype=pl.Datetime("ns", "UTC")) for c in stamps
-    )
+    typed = _typed_stamps(frame, "ns")
     # 40 grants a nanosecond past a whole microsecond, which no Python datetime holds.
     odd = pl.int_range(pl.len()) < 40
     typed = typed.with_columns(
