@@ -30,6 +30,7 @@ import re
 import warnings
 from collections.abc import Mapping
 from datetime import date, datetime
+from types import MappingProxyType
 from typing import Any
 
 from dateutil import parser as dateparser
@@ -40,6 +41,7 @@ from dialoglaw.validity import BERLIN
 
 __all__ = [
     "FLAT_CHANNELS",
+    "NULL_IS_ABSENT",
     "exact_flat_row",
     "flat_columns",
     "flat_to_nested",
@@ -426,27 +428,32 @@ _PRESUMED_KEYS = {
 _INSTANT_KEYS = frozenset(("granted_at", "confirmed_at", "withdrawn_at", "obtained_at", "assessed_at", "at"))
 
 _ADDRESS_KEYS = frozenset(("street", "postal_code", "city", "country"))
-# Optional fields for which the nested model reads null as absent (serialisers write
-# null for a missing value); tests/test_columnar_nested.py checks each against the model.
-NULL_IS_ABSENT = {
-    "contact": frozenset(
-        (
-            "email",
-            "phone",
-            "mobile",
-            "fax",
-            "messenger",
-            "birth_date",
-            "postal_address",
-            "relationship",
-            "presumed_consent",
-        )
-    ),
-    "consent": frozenset(("confirmed_at", "confirmation_channel", "withdrawn_at", "subject_age", "tied_to")),
-    "objection": frozenset(("channels", "sender")),
-    "relationship": frozenset(("opt_out_notice_at_collection",)),
-    "presumed_consent": frozenset(("topic",)),
-}
+NULL_IS_ABSENT: Mapping[str, frozenset[str]] = MappingProxyType(
+    {
+        "contact": frozenset(
+            (
+                "email",
+                "phone",
+                "mobile",
+                "fax",
+                "messenger",
+                "birth_date",
+                "postal_address",
+                "relationship",
+                "presumed_consent",
+            )
+        ),
+        "consent": frozenset(
+            ("confirmed_at", "confirmation_channel", "withdrawn_at", "subject_age", "tied_to")
+        ),
+        "objection": frozenset(("channels", "sender")),
+        "relationship": frozenset(("opt_out_notice_at_collection",)),
+        "presumed_consent": frozenset(("topic",)),
+    }
+)
+"""Per level of the nested model, the optional fields for which it reads ``null`` as
+absent (serialisers write null for a missing value): :func:`exact_flat_row` does too.
+``tests/test_columnar_nested.py`` checks each against the model."""
 _NULLABLE = NULL_IS_ABSENT["contact"]
 _OBJECTION_KEYS = frozenset(("at", "channels", "sender"))
 # Per flat channel, its columns in the order a consent fills them.
