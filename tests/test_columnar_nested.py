@@ -21,7 +21,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dialoglaw import Contact, InputError, Message
+from dialoglaw import Contact, InputError, Message, Policy
 from dialoglaw.batch import RowError, decide_many
 from dialoglaw.io import result_record
 from dialoglaw.io.flat import NULL_IS_ABSENT, exact_flat_row, flat_to_nested
@@ -238,17 +238,17 @@ def _mutated(contacts: list[dict[str, Any]], seed: int, share: float) -> list[An
     return out
 
 
-def _per_object(items: list[Any]) -> tuple[list[dict[str, Any]], Summary]:
+def _per_object(items: list[Any], policy: Policy | None = None) -> tuple[list[dict[str, Any]], Summary]:
     summary = Summary()
-    records = [result_record(r) for r in summary.track(decide_many(items, MESSAGE, at=AT))]
+    records = [result_record(r) for r in summary.track(decide_many(items, MESSAGE, at=AT, policy=policy))]
     return records, summary
 
 
-def _assert_same(items: list[Any], batch_size: int = 65_536) -> ColumnarEngine:
-    engine = ColumnarEngine(MESSAGE, at=AT)
+def _assert_same(items: list[Any], batch_size: int = 65_536, policy: Policy | None = None) -> ColumnarEngine:
+    engine = ColumnarEngine(MESSAGE, at=AT, policy=policy)
     frames = list(engine.decide_nested(items, batch_size=batch_size))
     got = pl.concat(frames).to_dicts() if frames else []
-    expected, summary = _per_object(items)
+    expected, summary = _per_object(items, policy)
     assert len(got) == len(expected) == len(items)
     for row, (a, b) in enumerate(zip(got, expected, strict=True), start=1):
         assert a == b, f"row {row}: {items[row - 1]!r}\ncolumnar   {a}\nper-object {b}"
@@ -340,7 +340,7 @@ _shaped = st.recursive(
 @settings(max_examples=300, deadline=None)
 @given(_shaped)
 def test_exact_flat_row_never_raises_and_returns_text_cells(value: Any) -> None:
-    row = exact_flat_row(value)
+    row = exact_flat_row(value, AT)
     if row is not None:
         assert all(isinstance(v, str) and v == v.strip() and v for v in row.values())
 
@@ -467,3 +467,84 @@ def test_a_null_in_a_required_field_or_a_list_keeps_a_contact_out_of_the_flat_ro
         assert exact_flat_row(contact) is None, (level, key)
         with pytest.raises(InputError):
             Contact.model_validate(contact)
+
+
+# Uses of a consent, relative to the send time AT (2026-11-23 10:00 Berlin, 09:00 UTC),
+# and whether the flat layout's one last use decides the consent alike.
+_USES: list[tuple[str, list[Any], bool]] = [
+    ("all before the send", ["2020-03-01T10:00:00+01:00", "2026-06-01T10:00:00+02:00"], True),
+    (
+        "unordered, three",
+        ["2026-06-01T10:00:00+02:00", "2020-03-01T10:00:00Z", "2022-01-01T00:00:00+01:00"],
+        True,
+    ),
+    ("the latest at the send time itself", ["2020-03-01T10:00:00+01:00", "2026-11-23T09:00:00Z"], True),
+    ("all after the send", ["2030-01-01T00:00:00Z", "2031-01-01T00:00:00+01:00"], True),
+    ("one instant in two offsets", ["2026-06-01T10:00:00+02:00", "2026-06-01T08:00:00Z"], True),
+    ("straddling the send", ["2026-06-01T10:00:00+02:00", "2030-01-01T00:00:00Z"], False),
+    ("straddling by a microsecond", ["2026-11-23T09:00:00Z", "2026-11-23T09:00:00.000001Z"], False),
+    ("one before the grant", ["1999-01-01T00:00:00+01:00", "2026-06-01T10:00:00+02:00"], False),
+    ("30 February", ["2020-03-01T10:00:00+01:00", "2026-02-30T10:00:00+01:00"], False),
+    ("a German date", ["2020-03-01T10:00:00+01:00", "01.06.2026"], False),
+    ("not text", ["2020-03-01T10:00:00+01:00", 1780000000], False),
+]
+_GRANTED = "2019-05-01T12:00:00+02:00"
+
+
+def _with_uses(contact: dict[str, Any], uses: list[Any]) -> dict[str, Any]:
+    contact = copy.deepcopy(contact)
+    for consent in _consents(contact):
+        consent["granted_at"] = _GRANTED
+        for later in ("confirmed_at", "withdrawn_at"):
+            if later in consent:
+                consent[later] = _GRANTED
+        consent["used_at"] = list(uses)
+    return contact
+
+
+@pytest.mark.parametrize(("uses", "joins"), [(u, j) for _, u, j in _USES], ids=[n for n, _, _ in _USES])
+def test_several_uses_are_one_last_use_only_where_all_lie_on_one_side_of_the_send(
+    uses: list[Any], joins: bool
+) -> None:
+    """Source: § 7a Abs. 2 UWG (proof kept five years from the latest use) and
+    BGH 01.02.2018, III ZR 196/17 with the policy's staleness threshold (from the latest
+    use at or before the send): both read the latest use only where no use lies after the
+    send while another lies before it."""
+    contact = _with_uses(
+        {
+            "id": "u1",
+            "audience": "consumer",
+            "phone": "+4930123456",
+            "consents": [{"id": "c1", "channels": ["phone"], "method": "written", "senders": [SENDER]}],
+        },
+        uses,
+    )
+    row = exact_flat_row(contact, AT)
+    assert (row is not None) is joins
+    if row is not None:
+        latest = max(uses, key=datetime.fromisoformat)
+        assert datetime.fromisoformat(row["phone_last_used_at"]) == datetime.fromisoformat(latest)
+    assert exact_flat_row(contact) is None  # without a send time, several uses stay nested
+
+
+def test_exact_flat_row_names_a_send_time_without_a_zone() -> None:
+    with pytest.raises(InputError, match="at"):
+        exact_flat_row({"id": "x"}, datetime(2026, 11, 23, 10, 0))  # noqa: DTZ001 - the error case
+
+
+@pytest.mark.parametrize("stale_after", [None, 365, 4000])
+def test_columnar_and_per_object_decide_contacts_with_several_uses_identically(
+    stale_after: int | None,
+) -> None:
+    """Source: the per-object engine (dialoglaw.decide) is the reference, under the
+    default policy and staleness thresholds on either side of the uses (BGH III ZR 196/17)."""
+    rng = random.Random(71)  # noqa: S311 - test data, not secrets
+    items = [_with_uses(c, rng.choice(_USES)[1]) for c in _nested(3000, seed=72, distinct=600)]
+    policy = None if stale_after is None else Policy(stale_consent_after_days=stale_after)
+    engine = _assert_same(items, batch_size=1000, policy=policy)
+    joined = sum(
+        exact_flat_row(c, AT) is not None and any(len(x.get("used_at", [])) > 1 for x in _consents(c))
+        for c in items
+    )
+    assert joined > 1000
+    assert engine.stats.broadcast_rows > 1000  # before: every contact with several uses went one by one

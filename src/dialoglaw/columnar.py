@@ -364,7 +364,8 @@ class ColumnarEngine:
             yield from self._nested_batch(originals)
 
     def _nested_batch(self, originals: Sequence[Mapping[str, Any]], *, split: bool = True) -> Iterator[Any]:
-        flats = [exact_flat_row(item) for item in originals]
+        at = self.at
+        flats = [exact_flat_row(item, at) for item in originals]
         forced = [i for i, row in enumerate(flats) if row is None]
         if len(forced) == len(flats):
             first = self._next_row

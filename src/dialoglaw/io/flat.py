@@ -507,13 +507,48 @@ def _items(value: Any, empty: bool) -> str | None:
     return ";".join(value)
 
 
-def exact_flat_row(contact: Any) -> dict[str, str] | None:
+def _last_use(uses: list[Any], granted: str, at: datetime | None) -> str | None:
+    """Of several recorded uses, the text of the latest where one ``last_used_at`` cell
+    decides the contact alike at the send time ``at``; otherwise ``None``.
+
+    The rules read the uses twice: the proof of a consumer phone consent is kept five
+    years from the latest trigger, all uses counted (§ 7a Abs. 2 UWG), and a consent's
+    staleness runs from its latest use at or before the send (the policy's threshold,
+    BGH III ZR 196/17). Both are the latest use where all uses lie on one side of the send
+    time; a list straddling it stays nested. A use before the grant, or a date that does
+    not parse, is the model's error to word."""
+    if at is None:
+        return None
+    latest: tuple[datetime, str] | None = None
+    try:
+        first = start = datetime.fromisoformat(granted)
+        for text in uses:
+            if type(text) is not str or _iso_instant(text) is None:
+                return None
+            instant = datetime.fromisoformat(text)
+            first = instant if latest is None else min(first, instant)
+            if latest is None or instant > latest[0]:
+                latest = (instant, text)
+    except ValueError:  # the shape of a date, not a date (30 February)
+        return None
+    if latest is None or first < start or first <= at < latest[0]:
+        return None
+    return latest[1]
+
+
+def exact_flat_row(contact: Any, at: datetime | None = None) -> dict[str, str] | None:
     """The flat row (text cells) of a contact in the nested model (a dict as read from
     JSON), or ``None`` where the flat layout would not read back as the same contact:
     unknown fields, nulls where the model does not read them as absent, padded text,
-    more than one consent per channel or channel per consent, more than one use or
-    objection, dates other than ISO 8601 with an offset, or facts the layout has no
-    column for."""
+    more than one consent per channel or channel per consent, more than one objection,
+    dates other than ISO 8601 with an offset, or facts the layout has no column for.
+
+    A consent with more than one recorded use is flattened only for a send time ``at``
+    (timezone-aware) and only where all its uses lie on one side of it: its row then holds
+    the latest use, which is all the rules read of the uses for a send at ``at``
+    (otherwise ``None``)."""
+    if at is not None and (not isinstance(at, datetime) or at.utcoffset() is None):
+        raise InputError.single("send time", "at", "must be a timezone-aware datetime")
     if type(contact) is not dict or not contact.keys() <= _CONTACT_KEYS:
         return None
     iso_instant = _iso_instant
@@ -629,9 +664,14 @@ def exact_flat_row(contact: Any) -> dict[str, str] | None:
                     row[columns[7]] = text
             if "used_at" in keys:
                 uses = consent["used_at"]
-                if type(uses) is not list or len(uses) > 1:  # the layout keeps the last use only
+                if type(uses) is not list:
                     return None
-                if uses:
+                if len(uses) > 1:  # the layout keeps the last use only
+                    text = _last_use(uses, consent["granted_at"], at)
+                    if text is None:
+                        return None
+                    row[columns[8]] = text
+                elif uses:
                     text = uses[0]
                     if type(text) is not str or iso_instant(text) is None:
                         return None
