@@ -5,6 +5,7 @@ repeated up to the wanted size. Every copy is another person: its own id, e-mail
 phone and mobile numbers and consent ids, and every timestamp moved back by a random
 number of seconds within an hour (seed 20261123), so that the dates of a list are not a
 few thousand values repeated. The nested JSON Lines file holds the same contacts.
+:func:`formatted_numbers` writes the numbers as people write them.
 """
 
 from __future__ import annotations
@@ -65,9 +66,32 @@ def nested_lines(frame: pl.DataFrame) -> list[str]:
     from dialoglaw.io.flat import flat_to_nested  # noqa: PLC0415
 
     def default(value: Any) -> str:
-        return value.isoformat()
+        return str(value.isoformat())
 
     return [
         json.dumps(flat_to_nested(row), default=default, ensure_ascii=False)
         for row in frame.iter_rows(named=True)
     ]
+
+
+def formatted_numbers(frame: pl.LazyFrame) -> pl.LazyFrame:
+    """The list with its phone and mobile numbers written as people write them, in three
+    rows of four: ``030 12345678``, ``030/12345678``, ``+49 30 12345678`` (the fourth
+    keeps ``+493012345678``). The generated numbers are ``+4930…`` and ``+49171…``."""
+    row = pl.int_range(0, pl.len(), dtype=pl.Int64) % 4
+
+    def written(column: str, area: int) -> pl.Expr:
+        number = pl.col(column)
+        prefix, rest = number.str.slice(3, area), number.str.slice(3 + area)
+        return (
+            pl.when(row == 0)
+            .then(pl.concat_str(pl.lit("0"), prefix, pl.lit(" "), rest))
+            .when(row == 1)
+            .then(pl.concat_str(pl.lit("0"), prefix, pl.lit("/"), rest))
+            .when(row == 2)
+            .then(pl.concat_str(pl.lit("+49 "), prefix, pl.lit(" "), rest))
+            .otherwise(number)
+            .alias(column)
+        )
+
+    return frame.with_columns(written("phone", 2), written("mobile", 3))
