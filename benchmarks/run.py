@@ -24,7 +24,9 @@ baseline it is compared with, measured in the same process:
   takes), run in a child process so that its peak memory is its own — baselines: the
   naive filter, counting only and writing its result; and the same list with typed
   timestamps and birth dates (as a warehouse export holds them), and with its phone
-  numbers written as people write them (``030 …``, ``030/…``, ``+49 30 …``).
+  numbers written as people write them (``030 …``, ``030/…``, ``+49 30 …``);
+* ``dialoglaw check`` on the same list as CSV, in a child process, with its peak
+  memory — baseline: the naive filter over the CSV file, writing its result.
 
 Data: ``benchmarks/data.py`` (the example list repeated with new people and jittered
 times, fixed seed). The per-object measures run only up to ``--per-object-max`` contacts
@@ -211,6 +213,31 @@ def _measure(
         rows.append(
             (f"columnar, numbers as written, {size:,}", "contacts/s", rate, "naive filter + write", sql_write)
         )
+        # 'dialoglaw check' on the same list as CSV (the README's format), decisions to Parquet
+        flat_csv = Path(tmp) / "contacts.csv"
+        pl.scan_parquet(parquet).sink_csv(flat_csv)
+
+        def naive_csv() -> object:
+            email_opt_in = pl.col("email_consent_at").is_not_null() & pl.col("email_withdrawn_at").is_null()
+            permitted = email_opt_in & pl.col("objection_at").is_null()
+            query = pl.scan_csv(flat_csv, infer_schema=False).select("id", permitted.alias("email_permitted"))
+            query.sink_parquet(out_pq)
+            return None
+
+        csv_naive = _median(_rate(size, naive_csv), repeats)
+        checks = [_child("--check-child", flat_csv, out_pq, "columnar") for _ in range(repeats)]
+        rate = statistics.median(size / seconds for seconds, _ in checks)
+        rows.append(
+            (
+                f"CSV columnar check, {size:,}",
+                "contacts/s",
+                rate,
+                "naive filter on the CSV + write",
+                csv_naive,
+            )
+        )
+        peak = max(mb for _, mb in checks)
+        rows.append((f"CSV columnar peak RSS, {size:,}", "MB", peak, "(child process)", peak))
     return rows
 
 

@@ -249,7 +249,7 @@ def _check_columnar(
     args: argparse.Namespace, message: Any, at: datetime, policy: Any, channels: Any, summary: Any
 ) -> str:
     from dialoglaw.columnar import ColumnarEngine  # noqa: PLC0415
-    from dialoglaw.io import read_contacts, read_flat_csv, write_frames  # noqa: PLC0415
+    from dialoglaw.io import read_contacts, read_flat_csv_batches, write_frames  # noqa: PLC0415
     from dialoglaw.io.files import _pyarrow_parquet, detect_format  # noqa: PLC0415
 
     engine = ColumnarEngine(message, at=at, policy=policy, channels=channels, summary=summary)
@@ -265,7 +265,7 @@ def _check_columnar(
     elif fmt == "jsonl":
         frames = engine.decide_nested(read_contacts(args.input, "jsonl"), batch_size=batch_size)
     else:
-        frames = engine.decide_items(read_flat_csv(args.input), batch_size=batch_size)
+        frames = engine.decide_items(read_flat_csv_batches(args.input, batch_size), batch_size=batch_size)
     if args.out:
         frames = write_frames(frames, args.out, engine.columns, args.format)
     for _ in frames:

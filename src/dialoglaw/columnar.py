@@ -308,18 +308,20 @@ class ColumnarEngine:
             yield from self.decide_batch(batch).to_arrow().cast(schema).to_batches()
 
     def decide_items(
-        self, items: Iterable[Mapping[str, Any] | RowError], batch_size: int = 65_536
+        self, items: Iterable[Mapping[str, Any] | RowError | Any], batch_size: int = 65_536
     ) -> Iterator[Any]:
         """Decide a stream of raw flat rows (dicts) and reader errors, in order, a batch
-        at a time; yields output frames."""
+        at a time; yields output frames. The stream may also hold whole batches of rows
+        (a pyarrow Table or polars DataFrame, as
+        :func:`~dialoglaw.io.read_flat_csv_batches` gives them), decided in their place."""
         _check_batch_size(batch_size)
         buffer: list[Mapping[str, Any]] = []
         for item in items:
-            if isinstance(item, RowError):
+            if isinstance(item, RowError) or not isinstance(item, Mapping):
                 if buffer:
                     yield from self._flat_batch(buffer)
                     buffer = []
-                yield self._error_row(item)
+                yield self._error_row(item) if isinstance(item, RowError) else self.decide_batch(item)
                 continue
             buffer.append(item)
             if len(buffer) >= batch_size:

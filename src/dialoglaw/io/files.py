@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import io
+import itertools
 import json
 import queue
 import re
@@ -22,6 +24,7 @@ __all__ = [
     "detect_format",
     "read_contacts",
     "read_flat_csv",
+    "read_flat_csv_batches",
     "result_columns",
     "result_record",
     "write_results",
@@ -194,14 +197,18 @@ def _undecodable(text: str) -> bool:
     return _SURROGATE.search(text) is not None
 
 
-def _rows(reader: csv.DictReader[str]) -> Iterator[dict[str | Any, str | Any] | RowError]:
+def _rows(reader: csv.DictReader[str], before: int = 0) -> Iterator[dict[str | Any, str | Any] | RowError]:
     while True:
         try:
             row = next(reader)
         except StopIteration:
             return
         except csv.Error:  # a cell over csv.field_size_limit()
-            yield RowError("invalid_input", "", f"CSV line {reader.line_num} has a cell that is too long.")
+            yield RowError(
+                "invalid_input",
+                "",
+                f"CSV line {before + reader.reader.line_num} has a cell that is too long.",
+            )
             continue
         yield row
 
@@ -224,26 +231,149 @@ def read_flat_csv(path: str | Path) -> Iterator[dict[str, Any] | RowError]:
             return
         if any(_undecodable(name) for name in fieldnames):
             raise InputError.single("file", "header", "is not valid UTF-8")
-        for row in _rows(reader):
-            if isinstance(row, RowError):
-                yield row
-                continue
-            if any(isinstance(v, str) and _undecodable(v) for v in row.values()) or any(
-                isinstance(v, list) and any(_undecodable(x) for x in v) for v in row.values()
-            ):
-                yield RowError("invalid_input", "", f"CSV line {reader.line_num} is not valid UTF-8.")
-                continue
-            if None in row:
-                yield RowError(
-                    "invalid_input", "", f"CSV line {reader.line_num} has more cells than the header."
-                )
-                continue
-            if any(v is None for v in row.values()):
-                yield RowError(
-                    "invalid_input", "", f"CSV line {reader.line_num} has fewer cells than the header."
-                )
-                continue
+        yield from _checked_rows(reader, 0)
+
+
+def _checked_rows(reader: csv.DictReader[str], before: int) -> Iterator[dict[str, Any] | RowError]:
+    """The rows of ``reader`` as :func:`read_flat_csv` gives them; ``before`` lines of the
+    file precede the reader's first line. Errors name the line the csv module read last
+    (``reader.reader``: the DictReader's own count stops at the first of blank lines)."""
+    for row in _rows(reader, before):
+        if isinstance(row, RowError):
             yield row
+            continue
+        if any(isinstance(v, str) and _undecodable(v) for v in row.values()) or any(
+            isinstance(v, list) and any(_undecodable(x) for x in v) for v in row.values()
+        ):
+            yield RowError(
+                "invalid_input", "", f"CSV line {before + reader.reader.line_num} is not valid UTF-8."
+            )
+            continue
+        if None in row:
+            yield RowError(
+                "invalid_input",
+                "",
+                f"CSV line {before + reader.reader.line_num} has more cells than the header.",
+            )
+            continue
+        if any(v is None for v in row.values()):
+            yield RowError(
+                "invalid_input",
+                "",
+                f"CSV line {before + reader.reader.line_num} has fewer cells than the header.",
+            )
+            continue
+        yield row
+
+
+# A line of well-formed cells: each unquoted without a quote, or quoted whole with quotes
+# doubled inside. Python's csv module and Arrow's CSV parser read such a line alike.
+_PLAIN_CSV_LINE = re.compile(rb'(?:[^",\r\n]*|"(?:[^"]|"")*")(?:,(?:[^",\r\n]*|"(?:[^"]|"")*"))*')
+_BOM = b"\xef\xbb\xbf"
+
+
+def read_flat_csv_batches(path: str | Path, batch_size: int = 65_536) -> Iterator[Any]:
+    """:func:`read_flat_csv` a batch at a time: the same rows and errors in the same
+    order, where up to ``batch_size`` lines that Arrow's CSV parser reads exactly as
+    Python's :mod:`csv` module does come as one ``pyarrow.Table`` of text columns (an
+    empty cell null, as the columnar engine reads it).
+
+    Lines are read by Arrow only where nothing could set the two parsers apart: valid
+    UTF-8, every cell unquoted without a quote or quoted whole, no carriage return but
+    before a line feed, no line longer than ``csv.field_size_limit()``, no byte order
+    mark opening the batch, as many cells as the header, and a header of distinct,
+    non-empty, unquoted names. Other lines
+    are read by :func:`read_flat_csv`'s reader: a batch with a line it would refuse, or
+    the rest of the file from a line with a quote out of place (a cell may run on over
+    lines). Without pyarrow the rows come as from :func:`read_flat_csv`."""
+    if type(batch_size) is not int or batch_size < 1:
+        raise InputError.single("CSV reader", "batch_size", "must be a positive integer")
+    try:
+        import pyarrow as pa  # noqa: PLC0415 - optional dependency
+        import pyarrow.csv as pacsv  # noqa: PLC0415
+    except ImportError:
+        yield from read_flat_csv(path)
+        return
+    path = Path(path)
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        raise InputError.single("file", str(path), f"cannot be read ({exc.strerror or exc})") from None
+    with handle:
+        header = _plain_header(handle.readline())
+        if header is None:
+            yield from read_flat_csv(path)
+            return
+        parse = pacsv.ParseOptions(newlines_in_values=False, ignore_empty_lines=True)
+        convert = pacsv.ConvertOptions(
+            column_types=dict.fromkeys(header, pa.string()),
+            null_values=[""],
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=True,
+            check_utf8=True,  # a line that is not UTF-8 is the csv module's (an error row)
+        )
+        before = 1  # lines of the file before the batch (the header)
+        offset = handle.tell()
+        while lines := list(itertools.islice(handle, batch_size)):
+            chunk = b"".join(lines)
+            if not _line_local(chunk, lines):  # a cell may run on: the text reader reads the rest
+                handle.seek(offset)
+                text = io.TextIOWrapper(handle, encoding="utf-8", errors="surrogateescape", newline="")
+                yield from _checked_rows(csv.DictReader(text, fieldnames=header), before)
+                return
+            table = _arrow_lines(pacsv, chunk, lines, header, parse, convert)
+            if table is None:
+                decoded = chunk.decode("utf-8", errors="surrogateescape")
+                reader = csv.DictReader(io.StringIO(decoded, newline=""), fieldnames=header)
+                yield from _checked_rows(reader, before)
+            elif table.num_rows:
+                yield table
+            before += len(lines)
+            offset += len(chunk)
+
+
+def _plain_header(line: bytes) -> list[str] | None:
+    """The field names of a header line both parsers read alike, else ``None``."""
+    line = line.removeprefix(_BOM)
+    line = line[:-2] if line.endswith(b"\r\n") else line.removesuffix(b"\n")
+    if not line or len(line) > csv.field_size_limit() or any(c in line for c in (b'"', b"\r", b"\n")):
+        return None
+    try:
+        names = line.decode("utf-8").split(",")
+    except UnicodeDecodeError:
+        return None
+    return names if "" not in names and len(set(names)) == len(names) else None
+
+
+def _line_local(chunk: bytes, lines: list[bytes]) -> bool:
+    """Whether every line of ``chunk`` is a row of its own for Python's csv module: no
+    carriage return but at a line's end, and quotes only around whole cells."""
+    if chunk.count(b"\r") != chunk.count(b"\r\n"):
+        return False
+    if b'"' in chunk:
+        plain = _PLAIN_CSV_LINE.fullmatch
+        for line in lines:
+            if b'"' in line and plain(line.rstrip(b"\r\n") if line.endswith(b"\n") else line) is None:
+                return False
+    return True
+
+
+def _arrow_lines(
+    pacsv: Any, chunk: bytes, lines: list[bytes], header: list[str], parse: Any, convert: Any
+) -> Any:
+    """The lines read by Arrow, or ``None`` where the text reader must read them (it
+    would refuse one of them, or Arrow might read it otherwise)."""
+    # Arrow skips a byte order mark at the start of what it reads; the csv module keeps
+    # it inside the file. A cell over the limit is the csv module's error; Arrow reads it.
+    if chunk.startswith(_BOM) or max(map(len, lines)) > csv.field_size_limit():
+        return None
+    options = pacsv.ReadOptions(column_names=header, block_size=max(len(chunk), 1 << 20))
+    try:
+        return pacsv.read_csv(
+            io.BytesIO(chunk), read_options=options, parse_options=parse, convert_options=convert
+        )
+    except (ValueError, OSError):  # ArrowInvalid: a line with more or fewer cells, or not UTF-8
+        return None
 
 
 def _read_parquet(path: Path) -> Iterator[dict[str, Any] | RowError]:
