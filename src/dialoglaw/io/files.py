@@ -282,10 +282,10 @@ def read_flat_csv_batches(path: str | Path, batch_size: int = 65_536) -> Iterato
     UTF-8, every cell unquoted without a quote or quoted whole, no carriage return but
     before a line feed, no line longer than ``csv.field_size_limit()``, no byte order
     mark opening the batch, as many cells as the header, and a header of distinct,
-    non-empty, unquoted names. Other lines
-    are read by :func:`read_flat_csv`'s reader: a batch with a line it would refuse, or
-    the rest of the file from a line with a quote out of place (a cell may run on over
-    lines). Without pyarrow the rows come as from :func:`read_flat_csv`."""
+    non-empty, unquoted names. Other lines are read by :func:`read_flat_csv`'s reader: a
+    batch with a line it would refuse, or the rest of the file from a line with a quote
+    out of place (a cell may run on over lines). Without pyarrow the rows come as from
+    :func:`read_flat_csv`."""
     if type(batch_size) is not int or batch_size < 1:
         raise InputError.single("CSV reader", "batch_size", "must be a positive integer")
     try:
