@@ -249,3 +249,31 @@ def test_an_error_after_blank_lines_names_its_own_line(tmp_path: Path) -> None:
             "CSV line 4 has fewer cells than the header.",
             "CSV line 6 has more cells than the header.",
         ]
+
+
+def test_an_item_that_is_neither_a_row_nor_a_batch_is_an_error_row_in_its_place() -> None:
+    rows = [row for row in list(read_flat_csv(CAMPAIGN))[:3] if isinstance(row, dict)]
+    table = pa.Table.from_pylist(rows)
+    items: list[Any] = [
+        rows[0],
+        None,
+        table,
+        "id,email",
+        pl.from_arrow(table),
+        rows[1],
+        5,
+        table.to_batches()[0],
+    ]
+    engine = ColumnarEngine(Message(sender=SENDER, topic="coffee", own_products=True), at=AT)
+    out = pl.concat(list(engine.decide_items(items))).to_dicts()
+    assert [r["row"] for r in out] == list(range(1, 15))
+    errors = {r["row"]: r["error_message"] for r in out if r["error_code"] == "invalid_input"}
+    assert errors == {
+        2: "Item 2 of the stream (NoneType) is neither a row (a mapping of column names to cells) "
+        "nor a batch of rows.",
+        6: "Item 6 of the stream (str) is neither a row (a mapping of column names to cells) nor a batch of rows.",
+        11: "Item 11 of the stream (int) is neither a row (a mapping of column names to cells) "
+        "nor a batch of rows.",
+    }
+    decided = [r for r in out if r["error_code"] is None]
+    assert [r["contact_id"] for r in decided] == [rows[i]["id"] for i in (0, 0, 1, 2, 0, 1, 2, 1, 0, 1, 2)]

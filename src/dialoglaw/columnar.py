@@ -321,7 +321,16 @@ class ColumnarEngine:
                 if buffer:
                     yield from self._flat_batch(buffer)
                     buffer = []
-                yield self._error_row(item) if isinstance(item, RowError) else self.decide_batch(item)
+                if isinstance(item, RowError):
+                    yield self._error_row(item)
+                elif _is_batch(self._pl, item):
+                    yield self.decide_batch(item)
+                else:  # not a row: an error row in its place, as the readers give one
+                    message = (
+                        f"Item {self._next_row} of the stream ({type(item).__name__}) is neither a row "
+                        "(a mapping of column names to cells) nor a batch of rows."
+                    )
+                    yield self._error_row(RowError("invalid_input", "", message))
                 continue
             buffer.append(item)
             if len(buffer) >= batch_size:
@@ -1107,6 +1116,17 @@ def _typed_instant(pl: Any, column: str, dtype: Any) -> Any:
         ns = value.dt.epoch("ns")
         return pl.when(ns % 1000 == 0).then(ns // 1000)
     return value.dt.epoch("us")
+
+
+def _is_batch(pl: Any, item: object) -> bool:
+    """Whether ``item`` is a batch of flat rows the engine reads: a polars or pandas
+    DataFrame, or a pyarrow Table or RecordBatch."""
+    if isinstance(item, pl.DataFrame):
+        return True
+    kind, module = type(item).__name__, type(item).__module__
+    if module.startswith("pyarrow"):
+        return kind in ("Table", "RecordBatch")
+    return module.startswith("pandas") and kind == "DataFrame"
 
 
 def _schema(pl: Any, columns: Sequence[str], skip: int = 0) -> dict[str, Any]:
