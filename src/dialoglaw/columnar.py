@@ -312,8 +312,9 @@ class ColumnarEngine:
     ) -> Iterator[Any]:
         """Decide a stream of raw flat rows (dicts) and reader errors, in order, a batch
         at a time; yields output frames. The stream may also hold whole batches of rows
-        (a pyarrow Table or polars DataFrame, as
-        :func:`~dialoglaw.io.read_flat_csv_batches` gives them), decided in their place."""
+        (a polars or pandas DataFrame, or a pyarrow Table or RecordBatch, as
+        :func:`~dialoglaw.io.read_flat_csv_batches` gives them), decided in their place;
+        any other item is an error row in its place."""
         _check_batch_size(batch_size)
         buffer: list[Mapping[str, Any]] = []
         for item in items:
