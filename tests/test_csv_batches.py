@@ -8,7 +8,9 @@ cell, then compare the decisions of ``dialoglaw check``.
 from __future__ import annotations
 
 import csv
+import os
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -277,3 +279,25 @@ def test_an_item_that_is_neither_a_row_nor_a_batch_is_an_error_row_in_its_place(
     }
     decided = [r for r in out if r["error_code"] is None]
     assert [r["contact_id"] for r in decided] == [rows[i]["id"] for i in (0, 0, 1, 2, 0, 1, 2, 1, 0, 1, 2)]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_named_pipe_is_read_by_the_csv_module_which_needs_no_second_look(tmp_path: Path) -> None:
+    # A cell over two lines hands the rest of a file to the csv module from the batch's
+    # start, which a pipe cannot go back to.
+    data = b'id,email,phone\nc1,a@example.de,\nc2,"two\nlines",\n'
+    path = tmp_path / "pipe.csv"
+    os.mkfifo(path)
+
+    def write() -> None:
+        with path.open("wb") as pipe:
+            pipe.write(data)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    got = list(read_flat_csv_batches(path, 1))
+    writer.join()
+    plain = tmp_path / "plain.csv"
+    plain.write_bytes(data)
+    assert got == list(read_flat_csv(plain))
+    assert got[1] == {"id": "c2", "email": "two\nlines", "phone": ""}

@@ -222,16 +222,21 @@ def read_flat_csv(path: str | Path) -> Iterator[dict[str, Any] | RowError]:
     """The raw cells of each row of a CSV file in the flat layout (not yet converted to
     the nested model), or a :class:`RowError` for a row that cannot be read."""
     with _open(Path(path)) as handle:
-        reader = csv.DictReader(handle)
-        try:
-            fieldnames = reader.fieldnames
-        except csv.Error:
-            raise InputError.single("file", "header", "has a cell that is too long") from None
-        if fieldnames is None:
-            return
-        if any(_undecodable(name) for name in fieldnames):
-            raise InputError.single("file", "header", "is not valid UTF-8")
-        yield from _checked_rows(reader, 0)
+        yield from _text_rows(handle)
+
+
+def _text_rows(handle: IO[str]) -> Iterator[dict[str, Any] | RowError]:
+    """:func:`read_flat_csv` of an open text handle at the file's start."""
+    reader = csv.DictReader(handle)
+    try:
+        fieldnames = reader.fieldnames
+    except csv.Error:
+        raise InputError.single("file", "header", "has a cell that is too long") from None
+    if fieldnames is None:
+        return
+    if any(_undecodable(name) for name in fieldnames):
+        raise InputError.single("file", "header", "is not valid UTF-8")
+    yield from _checked_rows(reader, 0)
 
 
 def _checked_rows(reader: csv.DictReader[str], before: int) -> Iterator[dict[str, Any] | RowError]:
@@ -300,9 +305,15 @@ def read_flat_csv_batches(path: str | Path, batch_size: int = 65_536) -> Iterato
     except OSError as exc:
         raise InputError.single("file", str(path), f"cannot be read ({exc.strerror or exc})") from None
     with handle:
+        if not handle.seekable():  # a pipe: the text reader, which needs no second look
+            with _text(handle, "utf-8-sig") as text:
+                yield from _text_rows(text)
+            return
         header = _plain_header(handle.readline())
         if header is None:
-            yield from read_flat_csv(path)
+            handle.seek(0)
+            with _text(handle, "utf-8-sig") as text:
+                yield from _text_rows(text)
             return
         parse = pacsv.ParseOptions(newlines_in_values=False, ignore_empty_lines=True)
         convert = pacsv.ConvertOptions(
@@ -318,8 +329,8 @@ def read_flat_csv_batches(path: str | Path, batch_size: int = 65_536) -> Iterato
             chunk = b"".join(lines)
             if not _line_local(chunk, lines):  # a cell may run on: the text reader reads the rest
                 handle.seek(offset)
-                text = io.TextIOWrapper(handle, encoding="utf-8", errors="surrogateescape", newline="")
-                yield from _checked_rows(csv.DictReader(text, fieldnames=header), before)
+                with _text(handle, "utf-8") as text:
+                    yield from _checked_rows(csv.DictReader(text, fieldnames=header), before)
                 return
             table = _arrow_lines(pacsv, chunk, lines, header, parse, convert)
             if table is None:
@@ -330,6 +341,11 @@ def read_flat_csv_batches(path: str | Path, batch_size: int = 65_536) -> Iterato
                 yield table
             before += len(lines)
             offset += len(chunk)
+
+
+def _text(handle: IO[bytes], encoding: str) -> io.TextIOWrapper:
+    # As _open reads a file: a byte that is not UTF-8 becomes a lone surrogate.
+    return io.TextIOWrapper(handle, encoding=encoding, errors="surrogateescape", newline="")
 
 
 def _plain_header(line: bytes) -> list[str] | None:
