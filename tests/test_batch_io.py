@@ -232,6 +232,13 @@ def test_nested_to_flat_refuses_a_contact_with_two_consents_for_one_channel() ->
         nested_to_flat(data)
 
 
+@pytest.mark.parametrize("address", [{}, {"street": "Hauptstr. 1", "city": "Berlin"}, "Hauptstr. 1"])
+def test_nested_to_flat_refuses_an_address_it_cannot_hold(address: Any) -> None:
+    # An address without cells would come back from the flat layout as no address.
+    with pytest.raises(InputError, match="postal_address"):
+        nested_to_flat({"id": "a1", "postal_address": address})
+
+
 def test_nested_to_flat_refuses_a_consent_for_several_channels() -> None:
     data = {"id": "multi", "consents": [_consent("email", channels=["email", "sms"])]}
     with pytest.raises(InputError, match="covers several channels"):

@@ -422,6 +422,43 @@ def test_each_row_keeps_its_own_age_at_the_grant_when_ages_differ_in_one_batch()
     assert {r["sms_status"] for r in result["expected"]} >= {"permitted", "suppressed", "review"}
 
 
+def test_each_row_keeps_its_own_age_when_birthdays_and_grants_fall_in_different_months() -> None:
+    # Source: Art. 8 Abs. 1 DSGVO, as above. The age at a grant turns on whether the
+    # birthday (month and day) has passed by the grant's day; a grant in October and
+    # birthdays in March and November must give ages a year apart. polars returns months
+    # and days as 8-bit integers, where month * 100 + day overflowed: a 13-year-old and a
+    # 14-year-old shared a fact pattern, and one got the other's verdict. Every row
+    # differs from the others only in its dates, all in one batch.
+    base = dict.fromkeys(COLUMNS) | {
+        "audience": "consumer",
+        "email": "max@example.de",
+        "mobile": "+491711234567",
+        "email_consent_method": "double_opt_in",
+        "email_consent_senders": SENDER,
+        "sms_consent_method": "written_signed",  # offline: 14 and 15 are unsettled
+        "sms_consent_senders": SENDER,
+    }
+    rows = []
+    for grant_month in (1, 2, 3, 6, 10, 12):
+        granted = datetime(2024, grant_month, 19, 12, tzinfo=UTC).isoformat()
+        for years in (13, 14, 15, 16):
+            for birth_month in range(1, 13):
+                for birth_day in (1, 19, 28):
+                    born = f"{2024 - years:04d}-{birth_month:02d}-{birth_day:02d}"
+                    rows.append(
+                        base
+                        | {
+                            "id": f"g{grant_month}-{born}",
+                            "birth_date": born,
+                            "email_consent_at": granted,
+                            "email_confirmed_at": granted,
+                            "sms_consent_at": granted,
+                        }
+                    )
+    result = _assert_same(rows)
+    assert {r["sms_status"] for r in result["expected"]} == {"permitted", "suppressed", "review"}
+
+
 def test_summaries_agree_when_fact_patterns_repeat_across_many_small_batches() -> None:
     # The columnar engine counts each pattern once per batch and adds the counts in when
     # they are read: a pattern seen in every batch must still count every row.

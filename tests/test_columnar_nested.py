@@ -186,6 +186,8 @@ def _address(rng: random.Random, c: dict[str, Any]) -> None:
             {"street": "Hauptstr. 1", "postal_code": "10115", "city": "Berlin", "country": "DE"},
             {"street": "Hauptstr. 1", "postal_code": "1010", "city": "Wien", "country": "AT"},
             {"street": "Hauptstr. 1", "city": "Berlin"},
+            {},
+            {"country": "DE"},
             "Hauptstr. 1, 10115 Berlin",
         ]
     )
@@ -467,6 +469,28 @@ def test_a_null_in_a_required_field_or_a_list_keeps_a_contact_out_of_the_flat_ro
         assert exact_flat_row(contact) is None, (level, key)
         with pytest.raises(InputError):
             Contact.model_validate(contact)
+
+
+@pytest.mark.parametrize(
+    "address",
+    [{}, {"country": "DE"}, {"street": "Hauptstr. 1"}, {"postal_code": "10115", "city": "Berlin"}],
+    ids=["empty", "a country only", "a street only", "no street"],
+)
+def test_an_address_without_street_postal_code_and_city_is_the_models_error_not_no_address(
+    address: dict[str, str],
+) -> None:
+    # The flat layout reads an address without cells as no address; the model rejects an
+    # address that lacks street, postal code or city. Flattening {} gave a valid contact
+    # (every channel decided) where the contact is an input error (found by fuzzing).
+    contact = {"id": "a1", "email": "a@example.de", "postal_address": address}
+    assert exact_flat_row(contact, AT) is None
+    with pytest.raises(InputError, match="postal_address"):
+        Contact.model_validate(contact)
+    got = pl.concat(list(ColumnarEngine(MESSAGE, at=AT).decide_nested([contact]))).to_dicts()
+    expected = [result_record(r) for r in decide_many([contact], MESSAGE, at=AT)]
+    assert got == expected
+    assert got[0]["error_code"] == "invalid_input"
+    assert got[0]["email_status"] == "error"
 
 
 # Uses of a consent, relative to the send time AT (2026-11-23 10:00 Berlin, 09:00 UTC),

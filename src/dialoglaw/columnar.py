@@ -802,7 +802,11 @@ class ColumnarEngine:
             exact = pl.coalesce(exact, looked_up)
         on = exact.cast(pl.Int32).cast(pl.Date)
         born = pl.col("__birth")
-        before_birthday = (on.dt.month() * 100 + on.dt.day()) < (born.dt.month() * 100 + born.dt.day())
+        # polars gives months and days as 8-bit integers: widen them before month * 100
+        # + day, which overflows 8 bits (tests/test_columnar.py, birthdays in other months).
+        on_day = on.dt.month().cast(pl.Int32) * 100 + on.dt.day().cast(pl.Int32)
+        birthday = born.dt.month().cast(pl.Int32) * 100 + born.dt.day().cast(pl.Int32)
+        before_birthday = on_day < birthday
         age = on.dt.year().cast(pl.Int32) - born.dt.year().cast(pl.Int32) - before_birthday.cast(pl.Int32)
         return pl.when(born.is_not_null()).then(age)
 

@@ -280,8 +280,9 @@ def _customer(cells: Mapping[str, Any]) -> dict[str, Any]:
 
 def nested_to_flat(contact: Mapping[str, Any]) -> dict[str, Any]:
     """The flat row of a contact in the nested model (JSON mode dict), for contacts the
-    flat layout can hold: at most one consent per channel, each for a single channel, and
-    at most one objection. Raises :class:`InputError` otherwise."""
+    flat layout can hold: at most one consent per channel, each for a single channel, at
+    most one objection, and a German address with street, postal code and city (or none).
+    Raises :class:`InputError` otherwise."""
     row: dict[str, Any] = {
         k: contact.get(k) for k in _BASE if k in contact and not isinstance(contact.get(k), dict)
     }
@@ -289,13 +290,27 @@ def nested_to_flat(contact: Mapping[str, Any]) -> dict[str, Any]:
         value = contact.get(key)
         if isinstance(value, dict):
             row[key] = value["e164"]
-    address = contact.get("postal_address") or {}
-    if address.get("country", "DE") != "DE":
-        raise InputError.single(
-            "row", "postal_address", "cannot be flattened: the flat layout holds German addresses only"
-        )
-    for key in ("street", "postal_code", "city"):
-        if key in address:
+    address = contact.get("postal_address")
+    if address is not None:
+        if not isinstance(address, Mapping):
+            raise InputError.single(
+                "row", "postal_address", "must be an object with street, postal code and city"
+            )
+        if address.get("country", "DE") != "DE":
+            raise InputError.single(
+                "row", "postal_address", "cannot be flattened: the flat layout holds German addresses only"
+            )
+        # The layout reads an address without cells as none: an address that lacks one
+        # of the three would come back as no address, or as another address.
+        missing = [key for key in ("street", "postal_code", "city") if not address.get(key)]
+        if missing:
+            raise InputError.single(
+                "row",
+                "postal_address",
+                f"cannot be flattened without {', '.join(missing)}: the flat layout holds "
+                "an address with street, postal code and city",
+            )
+        for key in ("street", "postal_code", "city"):
             row[key] = address[key]
     for consent in contact.get("consents") or ():
         channels = consent["channels"]
@@ -585,12 +600,13 @@ def exact_flat_row(contact: Any, at: datetime | None = None) -> dict[str, str] |
             return None
         if address.get("country", "DE") != "DE":
             return None
+        # All three cells or none: the layout reads an address without cells as no
+        # address, where the model rejects an address that lacks one ({} included).
         for key in ("street", "postal_code", "city"):
-            if key in address:
-                text = address[key]
-                if type(text) is not str or not text or text != text.strip():
-                    return None
-                row[key] = text
+            text = address.get(key)
+            if type(text) is not str or not text or text != text.strip():
+                return None
+            row[key] = text
     if "consents" in contact:
         consents = contact["consents"]
         if type(consents) is not list:
