@@ -508,6 +508,15 @@ def _outcome(flatten: Any, contact: Any) -> tuple[str, Any]:
 # The reference refused every null; a null in an optional field the model reads as absent
 # (NULL_IS_ABSENT) is now absent: the new code on a contact equals the reference on the
 # contact without such nulls.
+#
+# The reference flattened an address with only some of street, postal code and city
+# ({} became no address, a valid contact where the model rejects the address); such a
+# contact is now not exact (None), and the per-object engine words the model's error.
+
+
+def _incomplete_address(contact: Any) -> bool:
+    address = contact.get("postal_address") if type(contact) is dict else None
+    return type(address) is dict and not all(key in address for key in ("street", "postal_code", "city"))
 
 
 def _absent_nulls_dropped(contact: Any) -> Any:
@@ -538,7 +547,7 @@ def test_exact_flattening_equals_the_reference_on_random_contacts(sample: list[A
     for contact in sample:
         expected = _outcome(_reference_exact_flat_row, _absent_nulls_dropped(contact))
         outcomes["raises" if expected[0] == "raises" else "row" if expected[1] else "none"] += 1
-        if expected[0] == "raises":
+        if expected[0] == "raises" or _incomplete_address(contact):
             expected = ("row", None)
         assert _outcome(exact_flat_row, contact) == expected, contact
     assert len(sample) > 40_000
