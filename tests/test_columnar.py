@@ -393,23 +393,29 @@ def test_decision_files_of_both_engines_are_the_same_text_for_awkward_ids(
     assert columnar_out.read_bytes() == per_object_out.read_bytes()
 
 
-def test_each_row_keeps_its_own_age_at_the_grant_when_ages_differ_in_one_batch() -> None:
-    # Source: Art. 8 Abs. 1 DSGVO (consent online under 16 needs the parents; the library
-    # treats under 14 as invalid and 14-15 as review). Rows whose only difference is the
-    # birth date must each get the verdict of their own age, whatever their order.
-    granted = datetime(2024, 6, 1, 12, tzinfo=UTC)
-    base = dict.fromkeys(COLUMNS) | {
+def _consents_of_a_minor(granted: str) -> dict[str, Any]:
+    """A row with an online e-mail consent and an offline SMS consent granted at
+    ``granted``, to be given a birth date."""
+    return dict.fromkeys(COLUMNS) | {
         "audience": "consumer",
         "email": "max@example.de",
         "mobile": "+491711234567",
         "email_consent_method": "double_opt_in",
         "email_consent_senders": SENDER,
-        "email_consent_at": granted.isoformat(),
-        "email_confirmed_at": granted.isoformat(),
+        "email_consent_at": granted,
+        "email_confirmed_at": granted,
         "sms_consent_method": "written_signed",  # offline: 14 and 15 are unsettled
         "sms_consent_senders": SENDER,
-        "sms_consent_at": granted.isoformat(),
+        "sms_consent_at": granted,
     }
+
+
+def test_each_row_keeps_its_own_age_at_the_grant_when_ages_differ_in_one_batch() -> None:
+    # Source: Art. 8 Abs. 1 DSGVO (consent online under 16 needs the parents; the library
+    # treats under 14 as invalid and 14-15 as review). Rows whose only difference is the
+    # birth date must each get the verdict of their own age, whatever their order.
+    granted = datetime(2024, 6, 1, 12, tzinfo=UTC)
+    base = _consents_of_a_minor(granted.isoformat())
     rows = []
     for i, years in enumerate([30, 12, 18, 15, 13, 16, 14, 17, 40, 11]):
         for day in (-1, 0, 1):  # the birthday the day before, on and after the grant day
@@ -429,32 +435,14 @@ def test_each_row_keeps_its_own_age_when_birthdays_and_grants_fall_in_different_
     # and days as 8-bit integers, where month * 100 + day overflowed: a 13-year-old and a
     # 14-year-old shared a fact pattern, and one got the other's verdict. Every row
     # differs from the others only in its dates, all in one batch.
-    base = dict.fromkeys(COLUMNS) | {
-        "audience": "consumer",
-        "email": "max@example.de",
-        "mobile": "+491711234567",
-        "email_consent_method": "double_opt_in",
-        "email_consent_senders": SENDER,
-        "sms_consent_method": "written_signed",  # offline: 14 and 15 are unsettled
-        "sms_consent_senders": SENDER,
-    }
     rows = []
     for grant_month in (1, 2, 3, 6, 10, 12):
-        granted = datetime(2024, grant_month, 19, 12, tzinfo=UTC).isoformat()
+        base = _consents_of_a_minor(datetime(2024, grant_month, 19, 12, tzinfo=UTC).isoformat())
         for years in (13, 14, 15, 16):
             for birth_month in range(1, 13):
                 for birth_day in (1, 19, 28):
                     born = f"{2024 - years:04d}-{birth_month:02d}-{birth_day:02d}"
-                    rows.append(
-                        base
-                        | {
-                            "id": f"g{grant_month}-{born}",
-                            "birth_date": born,
-                            "email_consent_at": granted,
-                            "email_confirmed_at": granted,
-                            "sms_consent_at": granted,
-                        }
-                    )
+                    rows.append(base | {"id": f"g{grant_month}-{born}", "birth_date": born})
     result = _assert_same(rows)
     assert {r["sms_status"] for r in result["expected"]} == {"permitted", "suppressed", "review"}
 
