@@ -605,6 +605,46 @@ def test_birth_dates_held_as_timestamps_are_projected_as_the_readers_read_them()
         assert got.stats.per_object_rows <= from_text
 
 
+_ADDRESSED = dict.fromkeys(COLUMNS) | {
+    "audience": "consumer",
+    "email": "max@example.de",
+    "street": "Hauptstr. 1",
+    "postal_code": "10115",
+    "city": "Berlin",
+}
+
+
+def test_a_birth_date_in_the_year_0000_is_an_error_row_not_another_rows_verdict() -> None:
+    # polars reads 0000-01-01 as a date; Python's date, and so the readers, cannot. The
+    # row is an input error (the per-object engine), never a row with postal permitted
+    # because a valid row with the same facts came first (found by fuzzing).
+    rows = [
+        _ADDRESSED | {"id": "valid", "birth_date": "1990-01-01"},
+        _ADDRESSED | {"id": "year 0", "birth_date": "0000-01-01"},
+        _ADDRESSED | {"id": "year 1", "birth_date": "0001-01-01"},
+    ]
+    result = _assert_same(rows)
+    assert [r["error_field"] for r in result["expected"]] == [None, "birth_date", None]
+    assert [r["postal_status"] for r in result["expected"]] == ["permitted", "error", "permitted"]
+
+
+def test_a_typed_date_python_cannot_hold_is_an_error_row_naming_the_column() -> None:
+    # A date column (from Parquet, say) can hold the year 0 or years past 9999; reading
+    # such a cell as Python raised ValueError from inside polars. Each engine now gives
+    # the row an error naming the column, and decides the other rows.
+    rows = [_ADDRESSED | {"id": f"c{i}", "birth_date": "1990-01-01"} for i in range(3)]
+    days = pl.Series([7305, -719528, 3_000_000], dtype=pl.Int32).cast(pl.Date)  # 1990, year 0, year 10183
+    frame = _frame(rows).with_columns(days.alias("birth_date"))
+    for engine in ("columnar", "per-object"):
+        got = decide_frame(frame, MESSAGE, at=AT, engine=engine).frame.to_dicts()
+        assert [(r["contact_id"], r["error_field"], r["postal_status"]) for r in got] == [
+            ("c0", None, "permitted"),
+            ("c1", "birth_date", "error"),
+            ("c2", "birth_date", "error"),
+        ], engine
+        assert "'birth_date' holds a value Python cannot read" in got[1]["error_message"]
+
+
 def test_whole_numbers_in_float_columns_as_pandas_reads_them_are_read_as_their_text() -> None:
     # pandas reads a column of numbers with gaps as floats: postal code 26122.0, which
     # the readers read as str(cell), "26122.0", as polars writes it.

@@ -493,6 +493,16 @@ def test_an_address_without_street_postal_code_and_city_is_the_models_error_not_
     assert got[0]["email_status"] == "error"
 
 
+def test_a_contact_born_in_the_year_0000_is_the_models_error_after_a_valid_twin() -> None:
+    # The flat row holds the date's text; polars reads the year 0000, the model cannot.
+    twin = {"id": "a1", "email": "a@example.de", "birth_date": "1990-01-01"}
+    contacts = [twin, {**twin, "id": "a2", "birth_date": "0000-01-01"}]
+    got = pl.concat(list(ColumnarEngine(MESSAGE, at=AT).decide_nested(contacts))).to_dicts()
+    expected = [result_record(r) for r in decide_many(contacts, MESSAGE, at=AT)]
+    assert got == expected
+    assert [r["error_field"] for r in got] == [None, "birth_date"]
+
+
 # Uses of a consent, relative to the send time AT (2026-11-23 10:00 Berlin, 09:00 UTC),
 # and whether the flat layout's one last use decides the consent alike.
 _USES: list[tuple[str, list[Any], bool]] = [

@@ -663,14 +663,18 @@ class ColumnarEngine:
                 helpers[f"__u_{c}"] = pl.lit(None, pl.Int64)
         if "birth_date" in text:
             raw = pl.col("birth_date")
-            helpers["__birth"] = pl.when(raw.str.contains(_ISO_DATE)).then(
+            # polars reads the year 0000, which Python's date (and so the reader) rejects.
+            helpers["__birth"] = pl.when(raw.str.contains(_ISO_DATE) & ~raw.str.starts_with("0000")).then(
                 raw.str.to_date("%Y-%m-%d", strict=False)
             )
             pending["birth_date"] = pl.col("__birth").is_null()
         elif "birth_date" in typed:
             birth = pl.col("birth_date")
             # A timestamp's calendar day in its own zone, as the readers take it (.date()).
-            helpers["__birth"] = birth if frame.schema["birth_date"] == pl.Date else birth.dt.date()
+            day = birth if frame.schema["birth_date"] == pl.Date else birth.dt.date()
+            # Years Python's date cannot hold (polars holds 0000 and beyond 9999): the row
+            # goes to the per-object path, which makes it an error row.
+            helpers["__birth"] = pl.when(day.dt.year().is_between(1, 9999)).then(day)
         else:
             helpers["__birth"] = pl.lit(None, pl.Date)
         for c in (*_TEXT, *_CONSENT_ID):
@@ -903,10 +907,12 @@ class ColumnarEngine:
 
     # --- deciding representatives and single rows ---------------------------------------
 
-    def _result(self, row_number: int, raw: Mapping[str, Any], *, flat: bool = True) -> BatchResult:
+    def _result(
+        self, row_number: int, raw: Mapping[str, Any] | RowError, *, flat: bool = True
+    ) -> BatchResult:
         return _one(
             row_number,
-            _flat(raw) if flat else raw,
+            raw if isinstance(raw, RowError) or not flat else _flat(raw),
             self.message,
             self.at,
             self.policy,
@@ -928,7 +934,7 @@ class ColumnarEngine:
         """Decide one row as the representative of its fact pattern: the pattern's new
         number (its output columns, without row and id, are recorded under that number) and
         its summary counts; ``None`` where the row is an input error."""
-        result = self._result(index + 1, frame.row(index, named=True))
+        result = self._result(index + 1, _cells(frame, index))
         if result.error is not None:
             return None
         record = result_record(result, self.channels)
@@ -972,7 +978,7 @@ class ColumnarEngine:
                 result = self._result(first + i, originals[i], flat=False)
             else:
                 assert frame is not None  # noqa: S101
-                result = self._result(first + i, frame.row(i, named=True), flat=flat)
+                result = self._result(first + i, _cells(frame, i), flat=flat)
             self.summary.add(result)
             records.append(result_record(result, self.channels))
         self.stats.per_object_rows += len(indices)
@@ -1046,6 +1052,25 @@ def _on_cells(pl: Any, frame: pl.DataFrame, columns: Sequence[str], expression: 
             out[c] = pl.lit(back(results))
         start += len(values)
     return out
+
+
+def _cells(frame: pl.DataFrame, index: int) -> dict[str, Any] | RowError:
+    """Row ``index`` of ``frame`` as Python values, or the error naming the first cell
+    Python cannot hold (a date in the year 0, say, which polars and Arrow can)."""
+    try:
+        return frame.row(index, named=True)
+    except (ValueError, OverflowError):
+        pass
+    cells: dict[str, Any] = {}
+    for name in sorted(frame.columns, key=lambda c: c != "id"):  # the id first, for the error
+        try:
+            cells[name] = frame.get_column(name)[index]
+        except (ValueError, OverflowError) as exc:
+            raw_id = cells.get("id")
+            contact_id = str(raw_id).strip() if raw_id is not None and str(raw_id).strip() else None
+            msg = f"Invalid row: '{name}' holds a value Python cannot read ({printable(str(exc))})."
+            return RowError("invalid_input", name, msg, contact_id and printable(contact_id))
+    return cells  # pragma: no cover - the row failed as a whole but no cell alone
 
 
 def _scattered(pl: Any, part: Any, rows: Any, height: int) -> Any:
