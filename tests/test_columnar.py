@@ -285,6 +285,45 @@ def test_nested_frames_go_through_the_per_object_engine() -> None:
     assert got.frame.height == len(contacts)
 
 
+def test_rows_of_python_values_other_than_text_are_decided_as_the_per_object_reader_reads_them() -> None:
+    # Rows from a database hold numbers, flags, dates. A String column read them otherwise
+    # (1.0 as "1", True as "true": a Robinson flag 1.0 counted as listed where the reader
+    # rejects it) or not at all (a date cell raised from inside polars). Found by fuzzing.
+    import decimal
+    from datetime import date
+
+    grant = {
+        "email_consent_method": "double_opt_in",
+        "email_consent_senders": SENDER,
+        "email_consent_at": "2020-01-01T10:00:00+01:00",
+    }
+    cells: list[tuple[str, Any]] = [
+        ("id", 1),
+        ("id", 1.0),
+        ("id", 1e16),
+        ("id", True),
+        ("postal_code", 10115),
+        ("postal_code", decimal.Decimal("10115")),
+        ("robinson_listed", True),
+        ("robinson_listed", 1.0),
+        ("email_subject_age", True),
+        ("email_subject_age", 13.0),
+        ("email_consent_at", datetime(2020, 1, 1, 10, tzinfo=UTC)),
+        ("birth_date", date(2010, 5, 1)),
+        ("email_consent_senders", [SENDER]),
+        ("mobile", 2**70),
+    ]
+    rows: list[dict[str, Any]] = []
+    for i, (column, value) in enumerate(cells):
+        rows.append(_ADDRESSED | grant | {"id": f"text {i}"})  # text rows around each
+        rows.append(_ADDRESSED | grant | {"id": f"typed {i}", column: value})
+    engine = ColumnarEngine(MESSAGE, at=AT)
+    got = pl.concat(list(engine.decide_items(rows, batch_size=8))).to_dicts()
+    expected, _ = _reference(rows, MESSAGE)
+    assert got == expected
+    assert engine.stats.per_object_rows == len(cells)  # the text rows still go by pattern
+
+
 def test_reader_errors_keep_their_row_numbers_in_a_stream() -> None:
     from dialoglaw.batch import RowError
 

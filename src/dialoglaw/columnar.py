@@ -341,6 +341,12 @@ class ColumnarEngine:
             yield from self._flat_batch(buffer)
 
     def _flat_batch(self, rows: Sequence[Mapping[str, Any]], *, split: bool = True) -> Iterator[Any]:
+        # A cell other than text (a number, a date, a flag from a database row) is read by
+        # the per-object reader as str(cell) or as its type; a String column would read it
+        # otherwise (1.0 as "1", True as "true") or not at all: such rows go alone.
+        if split and any(_not_text(row) for row in rows):
+            yield from self._around_unencodable(rows, flat=True)
+            return
         try:
             frame = _rows_frame(self._pl, rows)
         except UnicodeEncodeError:  # a lone surrogate, which Arrow cannot hold
@@ -399,10 +405,11 @@ class ColumnarEngine:
 
     def _around_unencodable(self, rows: Sequence[Mapping[str, Any]], *, flat: bool) -> Iterator[Any]:
         """Decide ``rows`` in order, each row holding a lone surrogate (``"\\ud800"``, text
-        no Arrow column can hold) on its own: it is an input error of that row."""
+        no Arrow column can hold) on its own: it is an input error of that row. So is
+        each flat row with a cell other than text (see :meth:`_flat_batch`)."""
         run: list[Mapping[str, Any]] = []
         for row in rows:
-            if not holds_surrogate(row):
+            if not holds_surrogate(row) and not (flat and _not_text(row)):
                 run.append(row)
                 continue
             if run:
@@ -1052,6 +1059,10 @@ def _on_cells(pl: Any, frame: pl.DataFrame, columns: Sequence[str], expression: 
             out[c] = pl.lit(back(results))
         start += len(values)
     return out
+
+
+def _not_text(row: Mapping[str, Any]) -> bool:
+    return any(value is not None and type(value) is not str for value in row.values())
 
 
 def _cells(frame: pl.DataFrame, index: int) -> dict[str, Any] | RowError:
