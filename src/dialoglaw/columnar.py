@@ -41,7 +41,7 @@ from dialoglaw.batch import BatchResult, RowError, _one, printable
 from dialoglaw.channels import Channel
 from dialoglaw.errors import DialoglawError, InputError
 from dialoglaw.facts import Contact, Message, _instant
-from dialoglaw.io.files import _flat, holds_surrogate, result_columns, result_record
+from dialoglaw.io.files import _flat, _row_id, holds_surrogate, result_columns, result_record
 from dialoglaw.io.flat import (
     FLAT_CHANNELS,
     ISO_DATE_SHAPE,
@@ -345,14 +345,14 @@ class ColumnarEngine:
         # the per-object reader as str(cell) or as its type; a String column would read it
         # otherwise (1.0 as "1", True as "true") or not at all: such rows go alone.
         if split and any(_not_text(row) for row in rows):
-            yield from self._around_unencodable(rows, flat=True)
+            yield from self._around_lone_rows(rows, flat=True)
             return
         try:
             frame = _rows_frame(self._pl, rows)
         except UnicodeEncodeError:  # a lone surrogate, which Arrow cannot hold
             if not split:
                 raise
-            yield from self._around_unencodable(rows, flat=True)
+            yield from self._around_lone_rows(rows, flat=True)
             return
         yield self.decide_batch(frame)
 
@@ -396,14 +396,14 @@ class ColumnarEngine:
         except UnicodeEncodeError:  # a lone surrogate, which Arrow cannot hold
             if not split:
                 raise
-            yield from self._around_unencodable(originals, flat=False)
+            yield from self._around_lone_rows(originals, flat=False)
             return
         first = self._next_row
         self._next_row += len(originals)
         self.stats.rows += len(originals)
         yield self._columnar(frame, first, originals=originals, forced=forced)
 
-    def _around_unencodable(self, rows: Sequence[Mapping[str, Any]], *, flat: bool) -> Iterator[Any]:
+    def _around_lone_rows(self, rows: Sequence[Mapping[str, Any]], *, flat: bool) -> Iterator[Any]:
         """Decide ``rows`` in order, each row holding a lone surrogate (``"\\ud800"``, text
         no Arrow column can hold) on its own: it is an input error of that row. So is
         each flat row with a cell other than text (see :meth:`_flat_batch`)."""
@@ -1077,10 +1077,8 @@ def _cells(frame: pl.DataFrame, index: int) -> dict[str, Any] | RowError:
         try:
             cells[name] = frame.get_column(name)[index]
         except (ValueError, OverflowError) as exc:
-            raw_id = cells.get("id")
-            contact_id = str(raw_id).strip() if raw_id is not None and str(raw_id).strip() else None
             msg = f"Invalid row: '{name}' holds a value Python cannot read ({printable(str(exc))})."
-            return RowError("invalid_input", name, msg, contact_id and printable(contact_id))
+            return RowError("invalid_input", name, msg, _row_id(cells.get("id")))
     return cells  # pragma: no cover - the row failed as a whole but no cell alone
 
 

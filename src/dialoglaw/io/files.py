@@ -168,11 +168,15 @@ def _flat(row: Mapping[str, Any]) -> dict[str, Any] | RowError:
     try:
         return flat_to_nested(row)
     except InputError as exc:
-        raw_id = row.get("id")
-        contact_id = str(raw_id).strip() if raw_id is not None and str(raw_id).strip() else None
-        return RowError(exc.code, exc.field, printable(str(exc)), contact_id and printable(contact_id))
+        return RowError(exc.code, exc.field, printable(str(exc)), _row_id(row.get("id")))
     except DialoglawError as exc:  # pragma: no cover - defensive
         return RowError(exc.code, "", printable(str(exc)))
+
+
+def _row_id(raw_id: Any) -> str | None:
+    """A raw row's id as an error row names it (printable), or None where it has none."""
+    text = "" if raw_id is None else str(raw_id).strip()
+    return printable(text) if text else None
 
 
 _SURROGATE = re.compile("[\udc80-\udcff]")
