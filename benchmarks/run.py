@@ -25,6 +25,9 @@ baseline it is compared with, measured in the same process:
   naive filter, counting only and writing its result; and the same list with typed
   timestamps and birth dates (as a warehouse export holds them), and with its phone
   numbers written as people write them (``030 …``, ``030/…``, ``+49 30 …``);
+* ``ColumnarEngine.decide_arrow`` over the Parquet list in Arrow batches of 10,000 rows
+  (what Spark's ``mapInArrow`` hands over) — baselines: the same with each batch decided
+  alone, and the naive filter;
 * ``dialoglaw check`` on the same list as CSV, in a child process, with its peak
   memory — baseline: the naive filter over the CSV file, writing its result.
 
@@ -191,6 +194,30 @@ def _measure(
             (f"columnar, Parquet in+out, {size:,}", "contacts/s", rate, "naive filter + write", sql_write)
         )
         rows.append((f"columnar peak RSS, {size:,}", "MB", peak, "(child process)", peak))
+        # decide_arrow over Arrow batches of 10,000 rows, as Spark's mapInArrow hands them over:
+        # batches decided together (its default) against each batch decided alone
+        spark = [_child("--arrow-child", parquet, 65_536) for _ in range(repeats)]
+        alone = [_child("--arrow-child", parquet, 10_000) for _ in range(repeats)]
+        spark_rate = statistics.median(size / seconds for seconds, _ in spark)
+        alone_rate = statistics.median(size / seconds for seconds, _ in alone)
+        rows.append(
+            (
+                f"decide_arrow, 10,000-row batches, {size:,}",
+                "contacts/s",
+                spark_rate,
+                "each batch alone",
+                alone_rate,
+            )
+        )
+        rows.append(
+            (
+                f"decide_arrow, 10,000-row batches, {size:,}",
+                "contacts/s",
+                spark_rate,
+                "polars naive filter",
+                sql,
+            )
+        )
         # the same list with typed timestamps and birth dates, as a warehouse export holds them
         typed = Path(tmp) / "typed.parquet"
         pl.scan_parquet(parquet).with_columns(
@@ -290,6 +317,21 @@ def _run_columnar(source: str, target: str) -> None:
     print(seconds, _peak_mb())
 
 
+def _run_arrow(source: str, batch_size: str) -> None:
+    """``ColumnarEngine.decide_arrow`` over the file's rows in Arrow batches of 10,000 (as
+    Spark hands them over), deciding up to ``batch_size`` rows together; no output file."""
+    import pyarrow.parquet as pq  # noqa: PLC0415
+
+    from dialoglaw.columnar import ColumnarEngine  # noqa: PLC0415
+
+    start = time.perf_counter()
+    engine = ColumnarEngine(MESSAGE, at=AT)
+    batches = pq.ParquetFile(source, pre_buffer=False).iter_batches(batch_size=10_000)
+    _drain(engine.decide_arrow(batches, batch_size=int(batch_size)))
+    seconds = time.perf_counter() - start
+    print(seconds, _peak_mb())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="10000,100000", help="comma-separated contact counts")
@@ -297,7 +339,11 @@ def main() -> None:
     parser.add_argument("--per-object-max", type=int, default=100_000)
     parser.add_argument("--columnar-child", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--check-child", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--arrow-child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.arrow_child:
+        _run_arrow(*args.arrow_child)
+        return
     if args.columnar_child:
         _run_columnar(*args.columnar_child)
         return

@@ -533,14 +533,59 @@ def test_decide_arrow_yields_batches_of_its_schema_with_the_per_object_decisions
     table = table.cast(pa.schema([(name, pa.string()) for name in table.column_names]))
     empty = pa.RecordBatch.from_pylist([], schema=table.schema)
     engine = ColumnarEngine(MESSAGE, at=AT)
-    out = list(engine.decide_arrow([empty, *table.to_batches(max_chunksize=700)]))
-    assert len(out) >= 5
+    # batch_size 1,000: no two batches of 700 rows are decided together (the last 200 join
+    # the 700 before them)
+    out = list(engine.decide_arrow([empty, *table.to_batches(max_chunksize=700)], batch_size=1000))
+    assert len(out) >= 4
     assert engine.arrow_schema.names == engine.columns
     assert engine.arrow_schema.field("row").type == pa.int64()
     assert all(isinstance(b, pa.RecordBatch) and b.schema.equals(engine.arrow_schema) for b in out)
     expected, summary = _reference(rows, MESSAGE)
     assert pa.Table.from_batches(out).to_pylist() == expected  # rows numbered across batches
     assert _summary(engine.summary) == _summary(summary)
+
+
+def test_decide_arrow_decides_small_batches_of_the_same_columns_together_with_the_same_decisions(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Spark hands over batches of 10,000 rows; every decided batch has a fixed cost, so
+    # consecutive batches are decided together, up to batch_size rows. A batch with other
+    # columns starts a new group, and so does one that would exceed batch_size.
+    rows = random_rows(2400, seed=22)
+    table = _frame(rows).to_arrow()
+    narrow = table.drop_columns(["fax", "fax_consent_at"]).slice(1800)
+    batches = [*table.slice(0, 1800).to_batches(max_chunksize=100), *narrow.to_batches(max_chunksize=100)]
+    engine = ColumnarEngine(MESSAGE, at=AT)
+    decided: list[int] = []
+    decide_batch = engine.decide_batch
+
+    def spy(batch: Any) -> pl.DataFrame:
+        decided.append(len(batch))
+        return decide_batch(batch)
+
+    monkeypatch.setattr(engine, "decide_batch", spy)
+    out = pa.Table.from_batches(list(engine.decide_arrow(batches, batch_size=700)))
+    assert decided == [700, 700, 400, 600]  # 7 + 7 + 4 batches of the full columns, then 6 narrow ones
+    assert out.schema.equals(engine.arrow_schema)
+    narrowed = [
+        r if i < 1800 else {k: v for k, v in r.items() if k not in ("fax", "fax_consent_at")}
+        for i, r in enumerate(rows)
+    ]
+    expected, summary = _reference(narrowed, MESSAGE)
+    assert out.to_pylist() == expected
+    assert _summary(engine.summary) == _summary(summary)
+
+
+def test_decide_arrow_yields_the_decisions_before_a_batch_it_cannot_read_and_then_the_error() -> None:
+    rows = random_rows(300, seed=23)
+    batches = _frame(rows).to_arrow().to_batches(max_chunksize=100)
+    engine = ColumnarEngine(MESSAGE, at=AT)
+    stream = engine.decide_arrow([*batches, "not a batch"])
+    got = [next(stream)]
+    with pytest.raises(InputError, match="data"):
+        got.extend(stream)
+    expected, _ = _reference(rows, MESSAGE)
+    assert pa.Table.from_batches(got).to_pylist() == expected
 
 
 def test_decide_arrow_has_the_columns_of_the_channels_asked_for_and_rejects_other_data() -> None:

@@ -295,17 +295,44 @@ class ColumnarEngine:
 
         return pa.schema([(c, pa.int64() if c == "row" else pa.string()) for c in self._columns])
 
-    def decide_arrow(self, batches: Iterable[Any]) -> Iterator[pa.RecordBatch]:
+    def decide_arrow(self, batches: Iterable[Any], batch_size: int = 65_536) -> Iterator[pa.RecordBatch]:
         """Decide a stream of batches in the flat layout (pyarrow RecordBatches or Tables,
         or anything :meth:`decide_batch` takes) and yield pyarrow RecordBatches of
         :attr:`arrow_schema`, one output row per input row, in order.
 
+        Consecutive batches with the same columns are decided together, up to
+        ``batch_size`` rows at a time (a larger batch is decided as it comes): each
+        decided batch costs a fixed ~80 ms besides its rows, and Spark hands over batches
+        of 10,000 rows. The output batches follow the decided ones, not the input's.
+
         This is the function Spark's ``mapInArrow`` calls per partition (see the recipe
         "Deciding on a cluster"). Create one engine per partition: row numbers count
         within it, so join results on ``contact_id``."""
+        _check_batch_size(batch_size)
         schema = self.arrow_schema
+        for frame in self._coalesced(batches, batch_size):
+            yield from self.decide_batch(frame).to_arrow().cast(schema).to_batches()
+
+    def _coalesced(self, batches: Iterable[Any], batch_size: int) -> Iterator[pl.DataFrame]:
+        """``batches`` as polars frames, consecutive ones of the same schema concatenated
+        while they hold at most ``batch_size`` rows together."""
+        pl = self._pl
+        held: list[Any] = []
+        rows = 0
         for batch in batches:
-            yield from self.decide_batch(batch).to_arrow().cast(schema).to_batches()
+            try:
+                frame = self._frame(batch)
+            except InputError:  # data of another kind: the batches before it are decided first
+                if held:
+                    yield pl.concat(held, rechunk=True) if len(held) > 1 else held[0]
+                raise
+            if held and (rows + frame.height > batch_size or frame.schema != held[0].schema):
+                yield pl.concat(held, rechunk=True) if len(held) > 1 else held[0]
+                held, rows = [], 0
+            held.append(frame)
+            rows += frame.height
+        if held:
+            yield pl.concat(held, rechunk=True) if len(held) > 1 else held[0]
 
     def decide_items(
         self, items: Iterable[Mapping[str, Any] | RowError | Any], batch_size: int = 65_536
