@@ -24,7 +24,7 @@ import pytest
 import dialoglaw
 from dialoglaw import Channel, InputError, Message, Policy, decide_frame
 from dialoglaw.batch import decide_many
-from dialoglaw.columnar import ColumnarEngine
+from dialoglaw.columnar import ColumnarEngine, _cells, _rows_cells
 from dialoglaw.io.files import _flat, result_record
 from dialoglaw.io.flat import parse_datetime
 from dialoglaw.messages import CODES
@@ -727,6 +727,18 @@ def test_a_typed_date_python_cannot_hold_is_an_error_row_naming_the_column() -> 
             ("c2", "birth_date", "error"),
         ], engine
         assert "'birth_date' holds a value Python cannot read" in got[1]["error_message"]
+
+
+def test_representatives_read_together_fall_back_to_one_at_a_time_where_a_cell_cannot_be_read() -> None:
+    # New patterns' representatives are read from the frame in one go; where one row holds
+    # a value Python cannot hold, each is read alone, so that only that row is an error.
+    rows = [_ADDRESSED | {"id": f"c{i}", "birth_date": "1990-01-01"} for i in range(3)]
+    days = pl.Series([7305, -719528, 7306], dtype=pl.Int32).cast(pl.Date)  # the middle one: year 0
+    frame = _frame(rows).with_columns(days.alias("birth_date"))
+    got = _rows_cells(frame, [2, 1, 0])
+    assert got == [_cells(frame, 2), _cells(frame, 1), _cells(frame, 0)]
+    assert isinstance(got[1], dialoglaw.batch.RowError) and got[1].field == "birth_date"
+    assert _rows_cells(frame, [2, 0]) == [frame.row(2, named=True), frame.row(0, named=True)]
 
 
 def test_whole_numbers_in_float_columns_as_pandas_reads_them_are_read_as_their_text() -> None:

@@ -628,15 +628,23 @@ class ColumnarEngine:
 
         if len(self._results) + groups.height > _RESULT_CACHE_LIMIT:
             self._forget_patterns()  # bounded memory: decide patterns anew from here
+        keyed = [
+            (rep_key[0], rep_key[1], (layout, *rep_key[2:]))
+            for rep_key in (groups.select("__rep", "__n", *key_names).iter_rows() if groups.height else ())
+        ]
+        # The representatives of new patterns, read in one go: from the contacts as given
+        # where the rows came from nested contacts (an exactly flattened contact validates
+        # to the same Contact), else from their cells.
+        new = {cache_key: rep for rep, _, cache_key in keyed if cache_key not in self._results}
+        if new:
+            reps = list(new.values())
+            raws = [originals[i] for i in reps] if originals is not None else _rows_cells(frame, reps)
+            for (cache_key, rep), raw in zip(new.items(), raws, strict=True):
+                self._results[cache_key] = self._decide_rep(raw, rep, flat=originals is None)
+            self.stats.decided_patterns += len(new)
         numbers: list[int | None] = []  # per group, its pattern's number
-        for rep_key in groups.select("__rep", "__n", *key_names).iter_rows() if groups.height else ():
-            rep, n = rep_key[0], rep_key[1]
-            cache_key = (layout, *rep_key[2:])
-            cached = self._results.get(cache_key, _MISSING)
-            if cached is _MISSING:
-                cached = self._decide_rep(frame, rep)
-                self._results[cache_key] = cached
-                self.stats.decided_patterns += 1
+        for _, n, cache_key in keyed:
+            cached = self._results[cache_key]
             if cached is None:  # the representative is invalid: each row is decided alone
                 numbers.append(None)
                 continue
@@ -964,11 +972,14 @@ class ColumnarEngine:
         decided = self._decided_frame().gather(rows.get_column("__pattern"))
         return pl.concat([start, decided], how="horizontal")  # type: ignore[no-any-return]
 
-    def _decide_rep(self, frame: pl.DataFrame, index: int) -> tuple[int, Summary] | None:
-        """Decide one row as the representative of its fact pattern: the pattern's new
-        number (its output columns, without row and id, are recorded under that number) and
-        its summary counts; ``None`` where the row is an input error."""
-        result = self._result(index + 1, _cells(frame, index))
+    def _decide_rep(
+        self, raw: Mapping[str, Any] | RowError, index: int, *, flat: bool = True
+    ) -> tuple[int, Summary] | None:
+        """Decide one row (its cells, or its nested contact where not ``flat``) as the
+        representative of its fact pattern: the pattern's new number (its output columns,
+        without row and id, are recorded under that number) and its summary counts;
+        ``None`` where the row is an input error."""
+        result = self._result(index + 1, raw, flat=flat)
         if result.error is not None:
             return None
         record = result_record(result, self.channels)
@@ -1110,6 +1121,15 @@ def _cells(frame: pl.DataFrame, index: int) -> dict[str, Any] | RowError:
             msg = f"Invalid row: '{name}' holds a value Python cannot read ({printable(str(exc))})."
             return RowError("invalid_input", name, msg, _row_id(cells.get("id")))
     return cells  # pragma: no cover - the row failed as a whole but no cell alone
+
+
+def _rows_cells(frame: pl.DataFrame, indices: list[int]) -> list[dict[str, Any] | RowError]:
+    """:func:`_cells` of each of the rows ``indices``, read together where Python can
+    hold them all (a row at a time costs about twice as much)."""
+    try:
+        return list(frame[indices].rows(named=True))
+    except (ValueError, OverflowError):
+        return [_cells(frame, i) for i in indices]
 
 
 def _scattered(pl: Any, part: Any, rows: Any, height: int) -> Any:
