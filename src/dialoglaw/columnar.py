@@ -324,15 +324,15 @@ class ColumnarEngine:
                 frame = self._frame(batch)
             except InputError:  # data of another kind: the batches before it are decided first
                 if held:
-                    yield pl.concat(held, rechunk=True) if len(held) > 1 else held[0]
+                    yield _joined(pl, held)
                 raise
             if held and (rows + frame.height > batch_size or frame.schema != held[0].schema):
-                yield pl.concat(held, rechunk=True) if len(held) > 1 else held[0]
+                yield _joined(pl, held)
                 held, rows = [], 0
             held.append(frame)
             rows += frame.height
         if held:
-            yield pl.concat(held, rechunk=True) if len(held) > 1 else held[0]
+            yield _joined(pl, held)
 
     def decide_items(
         self, items: Iterable[Mapping[str, Any] | RowError | Any], batch_size: int = 65_536
@@ -1165,6 +1165,11 @@ def _iso_instant_us(pl: Any, raw: Any) -> Any:
         .otherwise(minutes)
     )
     return pl.when(raw.str.contains(_ISO_INSTANT)).then(wall.dt.epoch("us") + fraction - offset * 60_000_000)
+
+
+def _joined(pl: Any, frames: list[Any]) -> Any:
+    """``frames`` (at least one) as one frame, in one chunk where there were several."""
+    return pl.concat(frames, rechunk=True) if len(frames) > 1 else frames[0]
 
 
 def _check_batch_size(batch_size: Any) -> None:
