@@ -56,6 +56,19 @@ def test_every_frame_is_written_in_order_and_each_is_yielded_on(tmp_path: Path, 
     assert _rows(target) == pl.concat(expected).to_dicts()
 
 
+def test_json_lines_of_large_frames_are_the_text_of_the_whole_frames(tmp_path: Path) -> None:
+    """Frames are turned into text a slice of rows at a time (to bound memory); the
+    file must be the text of the whole frames, whatever their sizes against a slice."""
+    target = tmp_path / "out.jsonl"
+    sizes = [1, files._JSONL_SLICE, files._JSONL_SLICE + 1, 2 * files._JSONL_SLICE + 5, 3]
+    starts = [1 + sum(sizes[:k]) for k in range(len(sizes))]
+    frames = [_frame(start, n) for start, n in zip(starts, sizes, strict=True)]
+    for _ in write_frames(iter(frames), target, COLUMNS):
+        pass
+    assert target.read_text(encoding="utf-8") == pl.concat(frames).write_ndjson()
+    assert len(_rows(target)) == sum(sizes)
+
+
 def test_an_error_while_writing_reaches_the_caller_and_no_later_frame_is_written(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -548,9 +548,18 @@ def write_frames(
                 frames, lambda frame: writer_csv.writerows(frame.iter_rows(named=True))
             )
         else:  # polars writes the same text as json.dumps(**_COMPACT) (tested)
-            yield from _written_behind(
-                frames, lambda frame: handle.write(frame.select(columns).write_ndjson())
-            )
+
+            def write_jsonl(frame: Any) -> None:
+                # in slices: the text of a whole frame at once would double its memory
+                out = frame.select(columns)
+                for start in range(0, out.height, _JSONL_SLICE):
+                    handle.write(out.slice(start, _JSONL_SLICE).write_ndjson())
+
+            yield from _written_behind(frames, write_jsonl)
+
+
+# Rows of a decision frame turned into JSON Lines text at a time (about 1 KB of text each).
+_JSONL_SLICE = 2048
 
 
 _DONE: Any = object()
