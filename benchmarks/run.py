@@ -304,14 +304,13 @@ def _peak_mb() -> float:
 
 
 def _run_columnar(source: str, target: str) -> None:
-    import pyarrow.parquet as pq  # noqa: PLC0415
-
+    """The columnar engine over a Parquet file, read as ``dialoglaw check`` reads it."""
     from dialoglaw.columnar import ColumnarEngine  # noqa: PLC0415
-    from dialoglaw.io import write_frames  # noqa: PLC0415
+    from dialoglaw.io import read_flat_parquet_batches, write_frames  # noqa: PLC0415
 
     start = time.perf_counter()
     engine = ColumnarEngine(MESSAGE, at=AT)
-    batches = pq.ParquetFile(source, pre_buffer=False).iter_batches(batch_size=65_536)
+    batches = read_flat_parquet_batches(source, 65_536)
     _drain(write_frames((engine.decide_batch(b) for b in batches), target, engine.columns))
     seconds = time.perf_counter() - start
     print(seconds, _peak_mb())

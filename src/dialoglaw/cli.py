@@ -249,19 +249,19 @@ def _check_columnar(
     args: argparse.Namespace, message: Any, at: datetime, policy: Any, channels: Any, summary: Any
 ) -> str:
     from dialoglaw.columnar import ColumnarEngine  # noqa: PLC0415
-    from dialoglaw.io import read_contacts, read_flat_csv_batches, write_frames  # noqa: PLC0415
-    from dialoglaw.io.files import _pyarrow_parquet, detect_format  # noqa: PLC0415
+    from dialoglaw.io import (  # noqa: PLC0415
+        read_contacts,
+        read_flat_csv_batches,
+        read_flat_parquet_batches,
+        write_frames,
+    )
+    from dialoglaw.io.files import detect_format  # noqa: PLC0415
 
     engine = ColumnarEngine(message, at=at, policy=policy, channels=channels, summary=summary)
     fmt = detect_format(args.input, args.input_format)
     batch_size = args.batch_size or (16_384 if fmt == "jsonl" else 65_536)
     if fmt == "parquet":
-        pq = _pyarrow_parquet()
-        try:
-            handle = pq.ParquetFile(args.input, pre_buffer=False)  # see io.files._read_parquet
-        except (OSError, ValueError) as exc:
-            raise CliError(f"Cannot read {args.input} as Parquet ({exc}).") from None
-        frames: Any = (engine.decide_batch(b) for b in handle.iter_batches(batch_size=batch_size))
+        frames: Any = (engine.decide_batch(b) for b in read_flat_parquet_batches(args.input, batch_size))
     elif fmt == "jsonl":
         frames = engine.decide_nested(read_contacts(args.input, "jsonl"), batch_size=batch_size)
     else:
