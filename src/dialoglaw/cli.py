@@ -259,7 +259,7 @@ def _check_columnar(
 
     engine = ColumnarEngine(message, at=at, policy=policy, channels=channels, summary=summary)
     fmt = detect_format(args.input, args.input_format)
-    batch_size = args.batch_size or (16_384 if fmt == "jsonl" else 65_536)
+    batch_size = args.batch_size or (12_288 if fmt == "jsonl" else 65_536)
     if fmt == "parquet":
         frames: Any = (engine.decide_batch(b) for b in read_flat_parquet_batches(args.input, batch_size))
     elif fmt == "jsonl":
@@ -385,7 +385,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--batch-size",
         type=int,
         default=None,
-        help="rows per batch of the columnar engine (default 65536; 16384 for JSON Lines, whose "
+        help="rows per batch of the columnar engine (default 65536; 12288 for JSON Lines, whose "
         "contacts take more memory while a batch is decided)",
     )
     check.add_argument(

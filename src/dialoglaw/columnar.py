@@ -384,7 +384,7 @@ class ColumnarEngine:
         yield self.decide_batch(frame)
 
     def decide_nested(
-        self, items: Iterable[Mapping[str, Any] | RowError], batch_size: int = 16_384
+        self, items: Iterable[Mapping[str, Any] | RowError], batch_size: int = 12_288
     ) -> Iterator[Any]:
         """Decide a stream of contacts in the nested model (dicts, as read from JSON
         Lines) and reader errors, in order, a batch at a time; yields output frames.
@@ -425,6 +425,7 @@ class ColumnarEngine:
                 raise
             yield from self._around_lone_rows(originals, flat=False)
             return
+        del flats  # the frame holds them now; not kept while the batch is decided
         first = self._next_row
         self._next_row += len(originals)
         self.stats.rows += len(originals)
