@@ -269,14 +269,19 @@ def _measure(
 
 
 def _child(mode: str, *args: object) -> tuple[float, float]:
-    """Run one job in a fresh process; its time and peak RSS."""
+    """Run one job in a fresh process; its time and peak RSS. A ``dialoglaw check`` job
+    runs with the environment the command sets for itself (its allocator setting)."""
     import subprocess  # noqa: PLC0415
 
+    from dialoglaw.cli import console_environment  # noqa: PLC0415
+
+    env = {**os.environ, **console_environment()} if mode == "--check-child" else None
     done = subprocess.run(  # noqa: S603 - this script, with paths it made
         [sys.executable, __file__, mode, *map(str, args)],
         check=True,
         capture_output=True,
         text=True,
+        env=env,
     )
     seconds, mb = done.stdout.split()[-2:]
     return float(seconds), float(mb)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import functools
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -480,3 +481,36 @@ def test_check_leaves_the_callers_garbage_collector_settings_as_it_found_them(
         assert gc.get_threshold() == (321, 9, 8)
     finally:
         gc.set_threshold(*before)
+
+
+# -- the command's own environment ------------------------------------------------------
+
+_PROBE = """
+import os, sys
+import dialoglaw.cli as cli
+seen = {}
+def main(argv=None, out=None):
+    seen["conf"] = os.environ.get("_RJEM_MALLOC_CONF")
+    seen["polars loaded"] = "polars" in sys.modules
+    return 0
+cli.main = main
+try:
+    cli.console()
+except SystemExit as done:
+    print(seen["conf"], seen["polars loaded"], done.code)
+"""
+
+
+@pytest.mark.parametrize(("given", "expected"), [(None, "narenas:1"), ("narenas:3", "narenas:3")])
+def test_the_command_sets_its_allocator_default_before_polars_loads_and_keeps_the_callers(
+    given: str | None, expected: str
+) -> None:
+    """``dialoglaw`` asks polars' allocator for one arena (docs/performance.md: less
+    memory kept); it is read when polars loads, and a caller's own setting wins."""
+    env = {k: v for k, v in os.environ.items() if k != "_RJEM_MALLOC_CONF"}
+    if given is not None:
+        env["_RJEM_MALLOC_CONF"] = given
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE], capture_output=True, text=True, env=env, check=True, timeout=60
+    )
+    assert done.stdout.split() == [expected, "False", "0"]
