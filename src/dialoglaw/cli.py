@@ -18,7 +18,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 
 from dialoglaw.errors import DialoglawError
 from dialoglaw.validity import BERLIN
@@ -448,8 +448,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
 
 # polars' allocator (jemalloc) keeps memory it has freed for reuse, in eight arenas on
 # two cores; with one arena it keeps far less, and on this machine it ran as fast or
-# faster (docs/performance.md: a million Parquet rows peaked at 572-588 MB instead of
-# 764 MB). jemalloc reads this when polars loads, so only the command sets it, before
+# faster (docs/performance.md: a million Parquet rows peaked at 582-597 MB instead of
+# 735-826 MB). jemalloc reads this when polars loads, so only the command sets it, before
 # anything imports polars, and never over the caller's own setting.
 _CONSOLE_ENVIRONMENT = {"_RJEM_MALLOC_CONF": "narenas:1"}
 
@@ -460,7 +460,7 @@ def console_environment() -> dict[str, str]:
     return {name: value for name, value in _CONSOLE_ENVIRONMENT.items() if name not in os.environ}
 
 
-def console() -> None:
+def console() -> NoReturn:
     """The ``dialoglaw`` command: :func:`main` with :func:`console_environment` set."""
     os.environ.update(console_environment())
     raise SystemExit(main())
