@@ -510,7 +510,28 @@ def test_decisions_stay_the_same_when_the_pattern_cache_fills_up(monkeypatch: py
     assert got == expected
     assert _summary(engine.summary) == _summary(summary)
     assert engine.stats.decided_patterns > 60  # the cache was emptied and refilled
-    assert len(engine._results) <= 60 + 50
+    assert len(engine._patterns) <= 60 + 50
+
+
+def test_one_engine_keeps_apart_the_patterns_of_batches_whose_key_columns_have_other_types() -> None:
+    # Patterns are known across batches by their key, per key layout: a batch holding
+    # the Robinson flag as booleans (as a typed Parquet file holds it) after batches
+    # holding it as text must get its own patterns, and a pattern whose representative
+    # is an input error must give each of its rows, in every batch, its own error row.
+    rows = random_rows(900, seed=21, bad=0.05)
+    text = _frame(rows)
+    typed = text.with_columns(
+        pl.col("robinson_listed").replace_strict(
+            {"true": True, "ja": True, "false": False, "0": False}, default=None, return_dtype=pl.Boolean
+        )
+    )
+    batches = [part.slice(start, 150) for start in range(0, len(rows), 150) for part in (text, typed)]
+    expected, summary = _reference([r for b in batches for r in b.to_dicts()], MESSAGE)
+    engine = ColumnarEngine(MESSAGE, at=AT)
+    got = pl.concat([engine.decide_batch(b) for b in batches]).to_dicts()
+    assert got == expected
+    assert _summary(engine.summary) == _summary(summary)
+    assert any(r["error_code"] for r in expected)  # rows that are input errors are among them
 
 
 def test_rows_of_interleaved_patterns_come_out_in_input_order() -> None:

@@ -249,9 +249,11 @@ class ColumnarEngine:
             if self.policy is None or self.policy.stale_consent_after_days is None
             else self.policy.stale_consent_after_days * 86_400_000_000
         )
-        # Decided fact patterns: by key, the pattern's number (its row in the decided
-        # frame) and summary counts, or None where its representative is invalid.
-        self._results: dict[tuple[Any, ...], tuple[int, Summary] | None] = {}
+        # Decided fact patterns, by number: the number of its record (its row in the
+        # decided frame) and its summary counts, or None where its representative is
+        # invalid; per key layout, the known patterns' keys with their numbers.
+        self._patterns: list[tuple[int, Summary] | None] = []
+        self._known: dict[tuple[tuple[str, ...], tuple[str, ...]], pl.DataFrame] = {}
         self._records: list[dict[str, Any]] = []  # output columns of pattern number i
         self._decided: pl.DataFrame | None = None  # the records as a frame, built lazily
         self._instants: dict[str, int | None] = {}
@@ -259,7 +261,6 @@ class ColumnarEngine:
         self._phone_cache: dict[str, tuple[str | None, str | None]] = {}
         self._dates: dict[str, Any] = {}
         self._next_row = 1
-        self._layouts: dict[tuple[tuple[str, ...], tuple[str, ...]], int] = {}
 
     # --- public ------------------------------------------------------------------------
 
@@ -612,52 +613,38 @@ class ColumnarEngine:
         ``originals`` where the rows came from nested contacts)."""
         pl = self._pl
         key_names = [c for c in projected.columns if c not in ("__i", "__ok")]
-        # Patterns are cached across batches; a batch with other columns (or dtypes) has
-        # another key layout, so the layout is part of the cache key.
+        # Patterns are known across batches, per key layout: a batch with other columns
+        # (or dtypes) has another key, which no known pattern's key can equal.
         schema = projected.schema
-        layout = self._layouts.setdefault(
-            (tuple(key_names), tuple(str(schema[c]) for c in key_names)), len(self._layouts)
-        )
-        fast = projected.filter(pl.col("__ok"))
+        layout = (tuple(key_names), tuple(str(schema[c]) for c in key_names))
+        fast = projected.filter(pl.col("__ok")).drop("__ok")
         slow_rows: list[int] = projected.filter(~pl.col("__ok"))["__i"].to_list()
-        # One group per fact pattern: its first row is its representative, and its rows
-        # get the representative's verdicts.
-        groups = fast.group_by(key_names).agg(
-            pl.col("__i").min().alias("__rep"), pl.len().alias("__n"), pl.col("__i")
-        )
-        self.stats.patterns += groups.height
+        # Each row's pattern, by its key: a join keeps the rows in order. It matches keys
+        # as the group-by below groups them (nulls equal), so a pattern found in an
+        # earlier batch is the pattern the group-by would have formed.
+        rows = self._patterns_of(fast, layout, key_names)
+        new = fast.filter(rows.get_column("__pattern").is_null())  # same rows, same order
+        if new.height:
+            groups = new.group_by(key_names).agg(pl.col("__i").min().alias("__rep"))
+            if len(self._patterns) + groups.height > _RESULT_CACHE_LIMIT:
+                self._forget_patterns()  # bounded memory: decide patterns anew from here
+                groups = fast.group_by(key_names).agg(pl.col("__i").min().alias("__rep"))
+            self._learn(frame, groups, layout, key_names, originals)
+            rows = self._patterns_of(fast, layout, key_names)
 
-        if len(self._results) + groups.height > _RESULT_CACHE_LIMIT:
-            self._forget_patterns()  # bounded memory: decide patterns anew from here
-        keyed = [
-            (rep_key[0], rep_key[1], (layout, *rep_key[2:]))
-            for rep_key in (groups.select("__rep", "__n", *key_names).iter_rows() if groups.height else ())
-        ]
-        # The representatives of new patterns, read in one go: from the contacts as given
-        # where the rows came from nested contacts (an exactly flattened contact validates
-        # to the same Contact), else from their cells.
-        new = {cache_key: rep for rep, _, cache_key in keyed if cache_key not in self._results}
-        if new:
-            reps = list(new.values())
-            raws = [originals[i] for i in reps] if originals is not None else _rows_cells(frame, reps)
-            for (cache_key, rep), raw in zip(new.items(), raws, strict=True):
-                self._results[cache_key] = self._decide_rep(raw, rep, flat=originals is None)
-            self.stats.decided_patterns += len(new)
-        numbers: list[int | None] = []  # per group, its pattern's number
-        for _, n, cache_key in keyed:
-            cached = self._results[cache_key]
-            if cached is None:  # the representative is invalid: each row is decided alone
-                numbers.append(None)
-                continue
-            number, counted = cached
-            self.summary.count_pattern(counted, n)
-            numbers.append(number)
-
-        rows = (
-            groups.select(pl.Series("__pattern", numbers, dtype=pl.UInt32), "__i").explode("__i").sort("__i")
-        )
-        if None in numbers:
-            failed = rows.get_column("__pattern").is_null()
+        # Per pattern, its rows in this batch: its summary counts once for all of them.
+        counts = rows.group_by("__pattern").len()
+        self.stats.patterns += counts.height
+        known = self._patterns
+        count_pattern = self.summary.count_pattern
+        for number, n in counts.iter_rows():
+            decided = known[number]
+            if decided is not None:  # else its representative is invalid: see below
+                count_pattern(decided[1], n)
+        # A pattern whose representative is invalid has no record: each of its rows is
+        # decided alone.
+        failed = rows.get_column("__record").is_null()
+        if failed.any():
             slow_rows.extend(rows.filter(failed)["__i"].to_list())
             rows = rows.filter(~failed)
 
@@ -669,6 +656,48 @@ class ColumnarEngine:
             parts.append(self._per_object(frame, sorted(slow_rows), first, originals=originals))
         result = pl.concat(parts, how="vertical") if len(parts) > 1 else parts[0]
         return result.sort("row") if len(parts) > 1 else result
+
+    def _patterns_of(self, fast: pl.DataFrame, layout: Any, key_names: list[str]) -> pl.DataFrame:
+        """``fast`` (``__i`` and the key) with each row's ``__pattern`` and ``__record``
+        (null where its pattern is not yet known), rows in order."""
+        pl = self._pl
+        known = self._known.get(layout)
+        if known is None:
+            return fast.select(
+                "__i", pl.lit(None, pl.UInt32).alias("__pattern"), pl.lit(None, pl.UInt32).alias("__record")
+            )
+        joined = fast.join(known, on=key_names, how="left", nulls_equal=True, maintain_order="left")
+        return joined.select("__i", "__pattern", "__record")
+
+    def _learn(
+        self,
+        frame: pl.DataFrame,
+        groups: pl.DataFrame,
+        layout: Any,
+        key_names: list[str],
+        originals: Sequence[Mapping[str, Any]] | None,
+    ) -> None:
+        """Decide the representatives (``__rep``) of the new patterns ``groups`` and add
+        the patterns, by key, to those known for ``layout``."""
+        pl = self._pl
+        reps: list[int] = groups.get_column("__rep").to_list()
+        # Read in one go: from the contacts as given where the rows came from nested
+        # contacts (an exactly flattened contact validates to the same Contact), else
+        # from their cells.
+        raws = [originals[i] for i in reps] if originals is not None else _rows_cells(frame, reps)
+        start = len(self._patterns)
+        self._patterns.extend(
+            self._decide_rep(raw, rep, flat=originals is None) for rep, raw in zip(reps, raws, strict=True)
+        )
+        self.stats.decided_patterns += len(reps)
+        records = [None if p is None else p[0] for p in self._patterns[start:]]
+        table = groups.select(
+            *key_names,
+            pl.int_range(start, start + groups.height, dtype=pl.UInt32).alias("__pattern"),
+            pl.Series("__record", records, dtype=pl.UInt32),
+        )
+        known = self._known.get(layout)
+        self._known[layout] = table if known is None else pl.concat([known, table], rechunk=True)
 
     def _fast_pass(
         self,
@@ -965,12 +994,12 @@ class ColumnarEngine:
         )
 
     def _patterned(self, frame: pl.DataFrame, rows: pl.DataFrame, first: int) -> pl.DataFrame:
-        """Output rows for ``rows`` (``__i``, in order, and ``__pattern``): each row's
+        """Output rows for ``rows`` (``__i``, in order, and ``__record``): each row's
         number and id, and its pattern's decided columns."""
         pl = self._pl
         ids = frame.get_column("id").cast(pl.String).gather(rows.get_column("__i")).alias("contact_id")
         start = rows.select((pl.col("__i").cast(pl.Int64) + first).alias("row"), ids)
-        decided = self._decided_frame().gather(rows.get_column("__pattern"))
+        decided = self._decided_frame().gather(rows.get_column("__record"))
         return pl.concat([start, decided], how="horizontal")  # type: ignore[no-any-return]
 
     def _decide_rep(
@@ -1004,7 +1033,8 @@ class ColumnarEngine:
 
     def _forget_patterns(self) -> None:
         """Drop the decided patterns (more than ``_RESULT_CACHE_LIMIT`` were decided)."""
-        self._results.clear()
+        self._patterns.clear()
+        self._known.clear()
         self._records.clear()
         self._decided = None
 
