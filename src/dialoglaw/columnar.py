@@ -891,19 +891,21 @@ class ColumnarEngine:
         rows with a birth date only (most rows have none) and null elsewhere."""
         pl = self._pl
         names = [f"__age_{c.value}" for c in FLAT_CHANNELS]
-        rows = work.get_column("__birth").is_not_null().arg_true()
-        if rows.len() == 0:
-            return work.with_columns(pl.lit(None, pl.Int32).alias(n) for n in names)
+        born = pl.col("__birth").is_not_null()
         granted = [f"__u_{c.value}_consent_at" for c in FLAT_CHANNELS]
         ages = (
             work.select("__birth", *granted)
-            .gather(rows)
+            .filter(born)
             .select(
                 self._age(pl, pl.col(g), residual_days).cast(pl.Int32).alias(n)
                 for g, n in zip(granted, names, strict=True)
             )
         )
-        return work.with_columns(_scattered(pl, ages.get_column(n), rows, work.height) for n in names)
+        if ages.height == 0:
+            return work.with_columns(pl.lit(None, pl.Int32).alias(n) for n in names)
+        # The k-th age is the k-th row's with a birth date (as _on_cells puts cells back).
+        place = pl.when(born).then(born.cum_sum().cast(pl.Int64) - 1)
+        return work.with_columns(pl.lit(ages.get_column(n)).gather(place).alias(n) for n in names)
 
     def _german_days(self, work: pl.DataFrame) -> dict[int, int]:
         """The German day (days since 1970-01-01) of every grant instant with a birth date
@@ -1107,9 +1109,9 @@ def _python_phone(value: str) -> tuple[str | None, str | None]:
 
 def _on_cells(pl: Any, frame: pl.DataFrame, columns: Sequence[str], expression: Any) -> dict[str, Any]:
     """``expression`` (elementwise) of the text ``columns``, run once over their non-null
-    cells only, each column's results scattered back to its rows (null elsewhere; a struct
-    field by field). Polars runs string functions on null slots too, and most flat
-    columns are mostly null."""
+    cells only, each column's results put back in its rows (null elsewhere) by an
+    expression of the frame. Polars runs string functions on null slots too, and most
+    flat columns are mostly null."""
     if not columns:
         return {}
     cells = [frame.get_column(c).drop_nulls() for c in columns]
@@ -1117,15 +1119,14 @@ def _on_cells(pl: Any, frame: pl.DataFrame, columns: Sequence[str], expression: 
     out: dict[str, Any] = {}
     start = 0
     for c, values in zip(columns, cells, strict=True):
-        rows = frame.get_column(c).is_not_null().arg_true()
-
-        def back(part: Any, start: int = start, n: int = len(values), rows: Any = rows) -> Any:
-            return _scattered(pl, part.slice(start, n), rows, frame.height)
-
-        if isinstance(results.dtype, pl.Struct):
-            out[c] = pl.lit(pl.struct([back(f) for f in results.struct.unnest()], eager=True))
+        present = pl.col(c).is_not_null()
+        # A cell's result is the k-th of its column's, k the number of cells above it.
+        place = pl.when(present).then(present.cum_sum().cast(pl.Int64) - 1)
+        part = results.slice(start, len(values))
+        if isinstance(part.dtype, pl.Struct):  # null rows: a struct of nulls, as read whole
+            out[c] = pl.struct(pl.lit(field).gather(place) for field in part.struct.unnest())
         else:
-            out[c] = pl.lit(back(results))
+            out[c] = pl.lit(part).gather(place)
         start += len(values)
     return out
 
@@ -1161,12 +1162,6 @@ def _rows_cells(frame: pl.DataFrame, indices: list[int]) -> list[dict[str, Any] 
         return list(frame[indices].rows(named=True))
     except (ValueError, OverflowError):
         return [_cells(frame, i) for i in indices]
-
-
-def _scattered(pl: Any, part: Any, rows: Any, height: int) -> Any:
-    """``part`` (a Series) placed at the row numbers ``rows`` of a column of ``height``
-    nulls: results computed over some rows only, put back in their places."""
-    return pl.Series(part.name, dtype=part.dtype).extend_constant(None, height).scatter(rows, part)
 
 
 def _iso_instant_us(pl: Any, raw: Any) -> Any:
