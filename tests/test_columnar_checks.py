@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dialoglaw.columnar import _ISO_INSTANT, _iso_instant_us, _on_cells
+from dialoglaw.columnar import _ISO_INSTANT, _WS, _WS_CHARS, _iso_instant_us, _on_cells
 from dialoglaw.fastpath import phone_expr
 from dialoglaw.io.flat import ISO_INSTANT_SHAPE
 
@@ -181,3 +181,39 @@ def test_instants_read_over_the_non_null_cells_equal_the_whole_column_reading(
     frame = pl.DataFrame(rows, schema={"a": pl.String, "b": pl.String}, orient="row")
     check_on_cells(frame, lambda raw: _iso_instant_us(pl, raw))
     check_on_cells(frame, previous_instant_expr)
+
+
+# The trimmed-text check the fast pass used before: one regex over the whole cell.
+PREVIOUS_TRIMMED = rf"^[^{_WS}](?s:.*[^{_WS}])?$"
+
+
+def test_the_listed_white_space_is_the_regex_class_and_pythons_isspace_at_every_code_point() -> None:
+    # Source: the readers strip cells with str.strip(), which strips str.isspace()
+    # characters; the fast pass must find white space exactly where they do.
+    points = [chr(i) for i in range(0x110000) if not 0xD800 <= i <= 0xDFFF]
+    frame = pl.DataFrame({"c": points})
+    in_class = frame.select(pl.col("c").str.contains(rf"^[{_WS}]$")).to_series().to_list()
+    listed = [c in _WS_CHARS for c in points]
+    assert in_class == listed
+    assert listed == [c.isspace() for c in points]
+    assert len(set(_WS_CHARS)) == len(_WS_CHARS) == sum(listed)
+
+
+# Text around white space: every listed character, look-alikes that are not white space
+# (U+180E, U+200B, U+FEFF), line breaks inside, letters and a character beyond the BMP.
+_AROUND = st.text(
+    alphabet=st.sampled_from([*_WS_CHARS, "\u180e", "\u200b", "\ufeff", "a", "Ä", "\U0001f600"])
+)
+
+
+@SETTINGS
+@given(st.lists(_AROUND | st.none(), min_size=1, max_size=30))
+def test_stripping_finds_trimmed_text_exactly_where_the_previous_regex_and_python_do(
+    cells: list[str | None],
+) -> None:
+    frame = pl.DataFrame({"c": cells}, schema={"c": pl.String})
+    cell = pl.col("c")
+    got = frame.select((cell.str.strip_chars(_WS_CHARS) == cell) & (cell.str.len_chars() > 0)).to_series()
+    previous = frame.select(cell.str.contains(PREVIOUS_TRIMMED)).to_series()
+    assert got.to_list() == previous.to_list()
+    assert got.to_list() == [None if c is None else c == c.strip() and c != "" for c in cells]
