@@ -1016,9 +1016,9 @@ class ColumnarEngine:
         self, raw: Mapping[str, Any] | RowError, index: int, *, flat: bool = True
     ) -> tuple[int, Summary] | None:
         """Decide one row (its cells, or its nested contact where not ``flat``) as the
-        representative of its fact pattern: the pattern's new number (its output columns,
-        without row and id, are recorded under that number) and its summary counts;
-        ``None`` where the row is an input error."""
+        representative of its fact pattern: the number of the pattern's new record (its
+        output columns, without row and id) and its summary counts; ``None`` where the row
+        is an input error."""
         result = self._result(index + 1, raw, flat=flat)
         if result.error is not None:
             return None
@@ -1030,7 +1030,7 @@ class ColumnarEngine:
         return len(self._records) - 1, counted
 
     def _decided_frame(self) -> pl.DataFrame:
-        """The decided patterns' output columns, row ``i`` for pattern number ``i``
+        """The decided patterns' output columns, row ``i`` for record number ``i``
         (extended by the patterns decided since it was last built)."""
         pl = self._pl
         decided = self._decided
