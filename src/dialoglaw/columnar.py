@@ -261,7 +261,7 @@ class ColumnarEngine:
         # invalid; per key layout, the known patterns' keys with their numbers.
         self._patterns: list[tuple[int, Summary] | None] = []
         self._known: dict[tuple[tuple[str, ...], tuple[str, ...]], pl.DataFrame] = {}
-        self._records: list[dict[str, Any]] = []  # output columns of pattern number i
+        self._records: list[dict[str, Any]] = []  # output columns of record number i
         self._decided: pl.DataFrame | None = None  # the records as a frame, built lazily
         self._instants: dict[str, int | None] = {}
         self._email_cache: dict[str, str | None] = {}
