@@ -911,9 +911,7 @@ class ColumnarEngine:
         )
         if ages.height == 0:
             return work.with_columns(pl.lit(None, pl.Int32).alias(n) for n in names)
-        # The k-th age is the k-th row's with a birth date (as _on_cells puts cells back).
-        place = pl.when(born).then(born.cum_sum().cast(pl.Int64) - 1)
-        return work.with_columns(pl.lit(ages.get_column(n)).gather(place).alias(n) for n in names)
+        return work.with_columns(_put_back(pl, ages.get_column(n), born).alias(n) for n in names)
 
     def _german_days(self, work: pl.DataFrame) -> dict[int, int]:
         """The German day (days since 1970-01-01) of every grant instant with a birth date
@@ -1128,13 +1126,11 @@ def _on_cells(pl: Any, frame: pl.DataFrame, columns: Sequence[str], expression: 
     start = 0
     for c, values in zip(columns, cells, strict=True):
         present = pl.col(c).is_not_null()
-        # A cell's result is the k-th of its column's, k the number of cells above it.
-        place = pl.when(present).then(present.cum_sum().cast(pl.Int64) - 1)
         part = results.slice(start, len(values))
         if isinstance(part.dtype, pl.Struct):  # null rows: a struct of nulls, as read whole
-            out[c] = pl.struct(pl.lit(field).gather(place) for field in part.struct.unnest())
+            out[c] = pl.struct(_put_back(pl, field, present) for field in part.struct.unnest())
         else:
-            out[c] = pl.lit(part).gather(place)
+            out[c] = _put_back(pl, part, present)
         start += len(values)
     return out
 
@@ -1170,6 +1166,13 @@ def _rows_cells(frame: pl.DataFrame, indices: list[int]) -> list[dict[str, Any] 
         return list(frame[indices].rows(named=True))
     except (ValueError, OverflowError):
         return [_cells(frame, i) for i in indices]
+
+
+def _put_back(pl: Any, values: Any, present: Any) -> Any:
+    """``values`` (a Series of one value per row where ``present`` holds, in order) as an
+    expression of the frame: the k-th value in the k-th such row, null elsewhere."""
+    place = pl.when(present).then(present.cum_sum().cast(pl.Int64) - 1)
+    return pl.lit(values).gather(place)
 
 
 def _iso_instant_us(pl: Any, raw: Any) -> Any:
