@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -142,3 +143,49 @@ def test_frames_are_written_by_a_worker_thread_with_at_most_two_frames_waiting()
     got.extend(iterator)
     assert len(got) == 10
     assert threads == {"dialoglaw-writer"}
+
+
+def _column_layout(path: Path) -> dict[str, tuple[bool, bool]]:
+    """Per column of the first row group: (dictionary-encoded, has min/max statistics)."""
+    group = pq.ParquetFile(path).metadata.row_group(0)
+    layout = {}
+    for i in range(group.num_columns):
+        chunk = group.column(i)
+        dictionary = chunk.has_dictionary_page
+        statistics = chunk.is_stats_set and chunk.statistics.has_min_max
+        layout[chunk.path_in_schema] = (dictionary, statistics)
+    return layout
+
+
+def test_both_writers_encode_verdicts_as_dictionaries_and_keep_statistics_for_row_and_id(
+    tmp_path: Path,
+) -> None:
+    """Verdict columns hold a few distinct values: dictionary-encoded and without min/max
+    statistics (a third less work for the writer); the row number and contact id keep
+    their statistics, by which readers skip row groups."""
+    from dialoglaw import Channel
+    from dialoglaw.batch import decide_many
+    from dialoglaw.io import write_results
+
+    frames_out = tmp_path / "frames.parquet"
+    for _ in write_frames(_frames(3), frames_out, COLUMNS):
+        pass
+    expected = {"row": (False, True), "contact_id": (False, True), "email_status": (True, False)}
+    assert _column_layout(frames_out) == expected
+
+    contact = {
+        "id": "c1",
+        "audience": "consumer",
+        "email": "max@example.de",
+    }
+    message = {"sender": "Shop GmbH", "purpose": "advertising", "topic": "books"}
+    at = datetime(2026, 11, 23, 10, tzinfo=UTC)
+    results_out = tmp_path / "results.parquet"
+    for _ in write_results(decide_many([contact], message, at=at), results_out, channels=[Channel.EMAIL]):
+        pass
+    layout = _column_layout(results_out)
+    assert layout["row"] == (False, True)
+    assert layout["contact_id"] == (False, True)
+    assert layout["email_status"] == (True, False)
+    assert len(layout) > 3
+    assert all(layout[c] == (True, False) for c in layout if c not in ("row", "contact_id"))

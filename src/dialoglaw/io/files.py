@@ -543,7 +543,7 @@ def _write_parquet(
     import pyarrow.parquet as pq  # noqa: PLC0415
 
     schema = pa.schema([(c, pa.int64() if c == "row" else pa.string()) for c in cols])
-    with pq.ParquetWriter(path, schema) as writer:
+    with pq.ParquetWriter(path, schema, **_parquet_options(cols)) as writer:
         buffer: list[dict[str, Any]] = []
         for result in results:
             buffer.append(result_record(result, channels))
@@ -553,6 +553,19 @@ def _write_parquet(
                 buffer.clear()
         if buffer:
             writer.write_table(pa.Table.from_pylist(buffer, schema=schema))
+
+
+def _parquet_options(columns: Sequence[str]) -> dict[str, Any]:
+    """How decision columns are written to Parquet: the verdict columns (a few distinct
+    values each) dictionary-encoded and without min/max statistics, which every row group
+    of mixed verdicts would span anyway; the row number and contact id plainly and with
+    statistics, so readers can skip row groups by them. A third less work for the writer
+    than pyarrow's defaults, and a quarter smaller (docs/performance.md)."""
+    keyed = ("row", "contact_id")
+    return {
+        "use_dictionary": [c for c in columns if c not in keyed],
+        "write_statistics": [c for c in columns if c in keyed],
+    }
 
 
 def write_frames(
@@ -574,7 +587,7 @@ def write_frames(
         import pyarrow.parquet as pq  # noqa: PLC0415
 
         schema = pa.schema([(c, pa.int64() if c == "row" else pa.string()) for c in columns])
-        with pq.ParquetWriter(target, schema) as writer:
+        with pq.ParquetWriter(target, schema, **_parquet_options(columns)) as writer:
             yield from _written_behind(
                 frames, lambda frame: writer.write_table(frame.to_arrow().cast(schema))
             )
