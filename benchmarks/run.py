@@ -8,7 +8,10 @@ Run from the repository root (with the ``test`` extra, which brings pyarrow and 
 Data: synthetic contacts from ``examples/generate.py`` (fixed seed), repeated with new ids
 up to each size and written once as JSON Lines (nested model) and Parquet (flat layout).
 Every figure is the median of ``--repeats`` runs and is printed with its ratio to the
-baseline it is compared with, measured in the same process:
+baseline it is compared with, measured in the same process. The runs of a figure
+alternate with its baseline's (baseline, figure, baseline, figure, ...) and the baseline
+printed is the median of those runs, so that the machine's drift within a run (this
+shared machine's speed changes between minutes) falls on both sides of a ratio:
 
 * single decision (µs, median over 5000 calls) — baseline: pydantic validation of the same
   contact without normalisation (``model_validate`` of a plain mirror model);
@@ -104,6 +107,21 @@ def _median(fn: Callable[[], float], repeats: int) -> float:
     return statistics.median(values)
 
 
+def _alternating(
+    subject: Callable[[], float], baseline: Callable[[], float], repeats: int
+) -> tuple[float, float]:
+    """Medians of ``repeats`` runs of ``subject`` and of ``baseline``, run alternately
+    (the baseline first)."""
+    ours: list[float] = []
+    theirs: list[float] = []
+    for _ in range(repeats):
+        gc.collect()
+        theirs.append(baseline())
+        gc.collect()
+        ours.append(subject())
+    return statistics.median(ours), statistics.median(theirs)
+
+
 def _rate(n: int, fn: Callable[[], object]) -> Callable[[], float]:
     def run() -> float:
         start = time.perf_counter()
@@ -147,7 +165,6 @@ def _measure(
             return None
 
         sql = _median(_rate(size, naive), repeats)
-        sql_write = _median(_rate(size, naive_write), repeats)
 
         if size <= per_object_max:
             validated = [dialoglaw.Contact.model_validate(c) for c in _contacts(min(size, 20000), base)]
@@ -159,47 +176,55 @@ def _measure(
             validated.clear()
             lines = bench_data.nested_lines(frame)
             jsonl.write_text("\n".join(lines) + "\n", encoding="utf-8")
-            loads = _median(_rate(size, lambda: [json.loads(line) for line in lines]), repeats)
-            lines.clear()
+            loads_run = _rate(size, lambda: [json.loads(line) for line in lines])
 
             def jsonl_run() -> None:
                 _drain(write_results(decide_many(read_contacts(jsonl), MESSAGE, at=AT), out))
 
-            e2e = _median(_rate(size, jsonl_run), repeats)
+            e2e, loads = _alternating(_rate(size, jsonl_run), loads_run, repeats)
             rows.append((f"JSONL per-object, {size:,}", "contacts/s", e2e, "json.loads per line", loads))
             _, jsonl_mb = _child("--check-child", jsonl, out, "per-object")
             rows.append((f"JSONL per-object peak RSS, {size:,}", "MB", jsonl_mb, "(child process)", jsonl_mb))
             # 'dialoglaw check' on the same file: the columnar engine (its default)
-            checks = [_child("--check-child", jsonl, out, "columnar") for _ in range(repeats)]
-            jsonl_col = statistics.median(size / seconds for seconds, _ in checks)
+            col_peaks: list[float] = []
+            jsonl_col, loads = _alternating(
+                _child_rate(size, col_peaks, "--check-child", jsonl, out, "columnar"), loads_run, repeats
+            )
+            lines.clear()
             rows.append(
                 (f"JSONL columnar check, {size:,}", "contacts/s", jsonl_col, "json.loads per line", loads)
             )
             rows.append((f"JSONL columnar check, {size:,}", "contacts/s", jsonl_col, "JSONL per-object", e2e))
-            col_mb = max(mb for _, mb in checks)
+            col_mb = max(col_peaks)
             rows.append((f"JSONL columnar peak RSS, {size:,}", "MB", col_mb, "(child process)", col_mb))
 
             def parquet_run() -> None:
                 _drain(write_results(decide_many(read_contacts(parquet), MESSAGE, at=AT), out_pq))
 
-            e2e_pq = _median(_rate(size, parquet_run), repeats)
-            rows.append((f"Parquet per-object, {size:,}", "contacts/s", e2e_pq, "polars naive filter", sql))
+            e2e_pq, naive_rate = _alternating(_rate(size, parquet_run), _rate(size, naive), repeats)
+            rows.append(
+                (f"Parquet per-object, {size:,}", "contacts/s", e2e_pq, "polars naive filter", naive_rate)
+            )
         del frame
 
-        runs = [_child("--columnar-child", parquet, out_pq) for _ in range(repeats)]
-        rate = statistics.median(size / seconds for seconds, _ in runs)
-        peak = max(mb for _, mb in runs)
+        naive_write_run = _rate(size, naive_write)
+        peaks: list[float] = []
+        rate, written_rate = _alternating(
+            _child_rate(size, peaks, "--columnar-child", parquet, out_pq), naive_write_run, repeats
+        )
+        peak = max(peaks)
         rows.append((f"columnar, Parquet in+out, {size:,}", "contacts/s", rate, "polars naive filter", sql))
         rows.append(
-            (f"columnar, Parquet in+out, {size:,}", "contacts/s", rate, "naive filter + write", sql_write)
+            (f"columnar, Parquet in+out, {size:,}", "contacts/s", rate, "naive filter + write", written_rate)
         )
         rows.append((f"columnar peak RSS, {size:,}", "MB", peak, "(child process)", peak))
         # decide_arrow over Arrow batches of 10,000 rows, as Spark's mapInArrow hands them over:
         # batches decided together (its default) against each batch decided alone
-        spark = [_child("--arrow-child", parquet, 65_536) for _ in range(repeats)]
-        alone = [_child("--arrow-child", parquet, 10_000) for _ in range(repeats)]
-        spark_rate = statistics.median(size / seconds for seconds, _ in spark)
-        alone_rate = statistics.median(size / seconds for seconds, _ in alone)
+        spark_rate, alone_rate = _alternating(
+            _child_rate(size, [], "--arrow-child", parquet, 65_536),
+            _child_rate(size, [], "--arrow-child", parquet, 10_000),
+            repeats,
+        )
         rows.append(
             (
                 f"decide_arrow, 10,000-row batches, {size:,}",
@@ -227,18 +252,26 @@ def _measure(
         ).with_columns(pl.col("birth_date").str.to_date("%Y-%m-%d")).sink_parquet(
             typed, row_group_size=65_536
         )
-        runs = [_child("--columnar-child", typed, out_pq) for _ in range(repeats)]
-        rate = statistics.median(size / seconds for seconds, _ in runs)
+        rate, written_rate = _alternating(
+            _child_rate(size, [], "--columnar-child", typed, out_pq), naive_write_run, repeats
+        )
         rows.append(
-            (f"columnar, typed Parquet, {size:,}", "contacts/s", rate, "naive filter + write", sql_write)
+            (f"columnar, typed Parquet, {size:,}", "contacts/s", rate, "naive filter + write", written_rate)
         )
         # the same list with numbers written as people write them (030 …, 030/…, +49 30 …)
         written = Path(tmp) / "written.parquet"
         bench_data.formatted_numbers(pl.scan_parquet(parquet)).sink_parquet(written, row_group_size=65_536)
-        runs = [_child("--columnar-child", written, out_pq) for _ in range(repeats)]
-        rate = statistics.median(size / seconds for seconds, _ in runs)
+        rate, written_rate = _alternating(
+            _child_rate(size, [], "--columnar-child", written, out_pq), naive_write_run, repeats
+        )
         rows.append(
-            (f"columnar, numbers as written, {size:,}", "contacts/s", rate, "naive filter + write", sql_write)
+            (
+                f"columnar, numbers as written, {size:,}",
+                "contacts/s",
+                rate,
+                "naive filter + write",
+                written_rate,
+            )
         )
         # 'dialoglaw check' on the same list as CSV (the README's format), decisions to Parquet
         flat_csv = Path(tmp) / "contacts.csv"
@@ -251,9 +284,12 @@ def _measure(
             query.sink_parquet(out_pq)
             return None
 
-        csv_naive = _median(_rate(size, naive_csv), repeats)
-        checks = [_child("--check-child", flat_csv, out_pq, "columnar") for _ in range(repeats)]
-        rate = statistics.median(size / seconds for seconds, _ in checks)
+        csv_peaks: list[float] = []
+        rate, csv_naive = _alternating(
+            _child_rate(size, csv_peaks, "--check-child", flat_csv, out_pq, "columnar"),
+            _rate(size, naive_csv),
+            repeats,
+        )
         rows.append(
             (
                 f"CSV columnar check, {size:,}",
@@ -263,9 +299,21 @@ def _measure(
                 csv_naive,
             )
         )
-        peak = max(mb for _, mb in checks)
+        peak = max(csv_peaks)
         rows.append((f"CSV columnar peak RSS, {size:,}", "MB", peak, "(child process)", peak))
     return rows
+
+
+def _child_rate(size: int, peaks: list[float], mode: str, *args: object) -> Callable[[], float]:
+    """A run of :func:`_child` as a rate of ``size`` contacts a second; each run's peak
+    memory is added to ``peaks``."""
+
+    def run() -> float:
+        seconds, mb = _child(mode, *args)
+        peaks.append(mb)
+        return size / seconds
+
+    return run
 
 
 def _child(mode: str, *args: object) -> tuple[float, float]:
@@ -378,8 +426,7 @@ def main() -> None:
             _Loose.model_validate(raw[i % 500])
         return (time.perf_counter() - start) / n * 1e6
 
-    dec_us = _median(single, args.repeats)
-    base_us = _median(loose, args.repeats)
+    dec_us, base_us = _alternating(single, loose, args.repeats)
     rows.append(
         ("single decision (8 channels)", "µs", dec_us, "pydantic validate, no normalisation", base_us)
     )
