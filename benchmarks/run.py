@@ -9,9 +9,13 @@ Data: synthetic contacts from ``examples/generate.py`` (fixed seed), repeated wi
 up to each size and written once as JSON Lines (nested model) and Parquet (flat layout).
 Every figure is the median of ``--repeats`` runs and is printed with its ratio to the
 baseline it is compared with, measured in the same process. The runs of a figure
-alternate with its baseline's (baseline, figure, baseline, figure, ...) and the baseline
-printed is the median of those runs, so that the machine's drift within a run (this
-shared machine's speed changes between minutes) falls on both sides of a ratio:
+alternate with its main baseline's (baseline, figure, baseline, figure, ...) and the
+baseline printed is the median of those runs, so that the machine's drift within a run
+(this shared machine's speed changes between minutes) falls on both sides of a ratio.
+Three baselines are measured once instead: the count-only naive filter (a second
+baseline of the columnar and ``decide_arrow`` rows), the pydantic baseline of the
+per-object batch (the single decision's), and the per-object engine as the JSON Lines
+check's second baseline:
 
 * single decision (µs, median over 5000 calls) — baseline: pydantic validation of the same
   contact without normalisation (``model_validate`` of a plain mirror model);
