@@ -595,15 +595,16 @@ class ColumnarEngine:
             packed = [f.cast(pl.UInt64) * (1 << i) for i, f in enumerate(flags[n : n + 63])]
             key.append(pl.sum_horizontal(packed).alias(f"__flags{n}"))
 
-        lf = work.lazy()
         if self.suppressions is not None:
-            lf = self._suppressed(lf, cols)
+            work = self._suppressed(work, cols)
             key.append(pl.col("__suppressed"))
-        projected = (
-            lf.select(pl.all_horizontal(ok).alias("__ok") if ok else pl.lit(value=True).alias("__ok"), *key)
-            .with_row_index("__i")
-            .collect()
-        )
+        # Eager, not lazy: polars' plan optimiser costs more than it saves on the two
+        # large queries of several hundred expressions (here and in the fast pass): a warm
+        # batch of 1,000 rows took 66-77 ms and takes 53-70 ms, one of 65,536 rows 300-310
+        # and 276-286 ms (alternating runs, 2026-12-06).
+        projected = work.select(
+            pl.all_horizontal(ok).alias("__ok") if ok else pl.lit(value=True).alias("__ok"), *key
+        ).with_row_index("__i")
         if forced:  # rows the flat layout cannot hold: decided from their nested dicts
             projected = projected.with_columns(pl.col("__ok") & ~pl.col("__i").is_in(forced))
         return self._broadcast(frame, projected, first, originals)
@@ -764,7 +765,7 @@ class ColumnarEngine:
                     cell.str.strip_chars(_WS_CHARS) == cell
                 ) & cell.str.len_chars().is_between(low, high)
                 pending[c] = ~pl.col(f"__t_{c}")
-        work = frame.lazy().with_columns(**helpers).collect()
+        work = frame.with_columns(**helpers)  # eager: see the projection in _columnar
         if not pending:
             return work.with_columns(self._in_range(text | typed)), {}
         left = work.select(
@@ -960,7 +961,7 @@ class ColumnarEngine:
                 if given_a or given_b:
                     ok.append(~(a == b).fill_null(value=False))
 
-    def _suppressed(self, lf: Any, cols: set[str]) -> Any:
+    def _suppressed(self, work: pl.DataFrame, cols: set[str]) -> pl.DataFrame:
         """``__suppressed``: the channels the caller's suppression list bars for the row,
         from its normalised contact points (as :meth:`SuppressionList.matches` does)."""
         pl = self._pl
@@ -969,10 +970,10 @@ class ColumnarEngine:
         fields = []
         if "email" in cols:
             fields.append(pl.col("__email").alias("email"))
-        names = lf.collect_schema().names()
+        names = work.columns
         fields.extend(pl.col(f"__{c}").struct.field("e164").alias(c) for c in _PHONE if f"__{c}" in names)
         if not fields:
-            return lf.with_columns(pl.lit("", pl.String).alias("__suppressed"))
+            return work.with_columns(pl.lit("", pl.String).alias("__suppressed"))
 
         def match(row: dict[str, str | None]) -> str:
             email = row.get("email")
@@ -981,7 +982,7 @@ class ColumnarEngine:
             found = suppressions.matches_points(folded, numbers)
             return ",".join(sorted(c.value for c in found))
 
-        return lf.with_columns(
+        return work.with_columns(
             pl.struct(fields).map_elements(match, return_dtype=pl.String).alias("__suppressed")
         )
 
