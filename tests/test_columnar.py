@@ -515,6 +515,36 @@ def test_decisions_stay_the_same_when_the_pattern_cache_fills_up(monkeypatch: py
     assert len(engine._patterns) <= 60 + 50
 
 
+def test_a_row_whose_vouching_condition_comes_out_null_is_decided_alone_not_lost(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # No condition is built to be null, but a null one must not lose its row ("never a
+    # lost row"): with all_horizontal a null made the row's __ok null, and both of the
+    # filters that split a batch (vouched / not vouched) dropped it. Here a condition is
+    # null on every other row: those rows go to the per-object engine, the others keep
+    # their patterns, and every row comes out with the per-object decision.
+    original = ColumnarEngine._consent_ids
+
+    def with_a_null_condition(
+        self: ColumnarEngine, cols: set[str], text: set[str], present: dict[str, Any], ok: list[Any]
+    ) -> None:
+        original(self, cols, text, present, ok)
+        ok.append(pl.when(pl.int_range(pl.len()) % 2 == 0).then(pl.lit(value=True)))
+
+    rows = random_rows(200, seed=11)
+    expected, _ = _reference(rows, MESSAGE)
+    plain = ColumnarEngine(MESSAGE, at=AT)
+    plain.decide_batch(_frame(rows))
+    monkeypatch.setattr(ColumnarEngine, "_consent_ids", with_a_null_condition)
+    engine = ColumnarEngine(MESSAGE, at=AT)
+    got = engine.decide_batch(_frame(rows)).to_dicts()
+    assert got == expected
+    # At least the hundred rows with the null condition went one by one, more than
+    # without it (where some rows go one by one too: random_rows has bad cells).
+    assert engine.stats.per_object_rows >= 100
+    assert engine.stats.per_object_rows > plain.stats.per_object_rows
+
+
 def test_one_engine_keeps_apart_the_patterns_of_batches_whose_key_columns_have_other_types() -> None:
     # Patterns are known across batches by their key, per key layout: a batch holding
     # the Robinson flag as booleans (as a typed Parquet file holds it) after batches
