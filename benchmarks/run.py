@@ -36,7 +36,10 @@ check's second baseline:
   (what Spark's ``mapInArrow`` hands over) — baselines: the same with each batch decided
   alone, and the naive filter;
 * ``dialoglaw check`` on the same list as CSV, in a child process, with its peak
-  memory — baseline: the naive filter over the CSV file, writing its result.
+  memory — baseline: the naive filter over the CSV file, writing its result;
+* ``decide_frame`` on a notebook's sample, the first 1,000 rows of the list (almost
+  every row its own fact pattern), a new engine each call — baseline: the same call
+  with ``engine="per-object"``.
 
 Data: ``benchmarks/data.py`` (the example list repeated with new people and jittered
 times, fixed seed). The per-object measures run only up to ``--per-object-max`` contacts
@@ -433,6 +436,24 @@ def main() -> None:
     dec_us, base_us = _alternating(single, loose, args.repeats)
     rows.append(
         ("single decision (8 channels)", "µs", dec_us, "pydantic validate, no normalisation", base_us)
+    )
+
+    # A notebook's sample: decide_frame on 1,000 rows, each call with a new engine (so it
+    # learns every fact pattern anew), against the per-object engine on the same frame.
+    sample = bench_data.flat_frame(1000)
+    frame_rate, per_object_rate = _alternating(
+        _rate(sample.height, lambda: dialoglaw.decide_frame(sample, MESSAGE, at=AT)),
+        _rate(sample.height, lambda: dialoglaw.decide_frame(sample, MESSAGE, at=AT, engine="per-object")),
+        args.repeats,
+    )
+    rows.append(
+        (
+            "decide_frame, 1,000-row sample",
+            "contacts/s",
+            frame_rate,
+            "decide_frame, per-object",
+            per_object_rate,
+        )
     )
 
     for size in (int(s) for s in args.sizes.split(",")):
