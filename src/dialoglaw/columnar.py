@@ -910,7 +910,7 @@ class ColumnarEngine:
             .filter(born)
             .select(
                 (birth.dt.month().cast(pl.Int32) * 100 + birth.dt.day().cast(pl.Int32)).alias("__birthday"),
-                birth.dt.year().cast(pl.Int32).alias("__born"),
+                birth.dt.year().cast(pl.Int32).alias("__birth_year"),
                 *(
                     self._grant_day(pl, pl.col(g), residual_days).alias(n)
                     for g, n in zip(granted, names, strict=True)
@@ -922,7 +922,7 @@ class ColumnarEngine:
         ages = days.select(
             (
                 pl.col(n).dt.year().cast(pl.Int32)
-                - pl.col("__born")
+                - pl.col("__birth_year")
                 - (
                     pl.col(n).dt.month().cast(pl.Int32) * 100 + pl.col(n).dt.day().cast(pl.Int32)
                     < pl.col("__birthday")
