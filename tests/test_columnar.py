@@ -190,6 +190,24 @@ def test_every_frame_type_gives_the_same_result() -> None:
     assert from_pandas.equals(base, null_equal=True)
 
 
+def test_frames_whose_columns_lie_in_chunks_of_other_sizes_decide_like_contiguous_ones() -> None:
+    # A slice of a Parquet file across row groups holds its columns in several chunks,
+    # and helper columns come out in one; the engine makes such a batch contiguous
+    # first. Every row must come out, in order, with the per-object decision, whatever
+    # the chunks: equal chunks in every column, and one column chunked otherwise.
+    rows = random_rows(1200, seed=12)
+    expected, _ = _reference(rows, MESSAGE)
+    whole = _frame(rows)
+    pieces = pl.concat([whole.slice(0, 100), whole.slice(100, 700), whole.slice(800, 400)], rechunk=False)
+    assert pieces.n_chunks() == 3
+    uneven = pieces.with_columns(whole.get_column("email"))  # one chunk among columns of three
+    assert sorted(set(uneven.n_chunks("all"))) == [1, 3]
+    for frame in (pieces, uneven):
+        got = decide_frame(frame, MESSAGE, at=AT, batch_size=500)
+        assert got.engine == "columnar"
+        assert got.frame.to_dicts() == expected
+
+
 def test_typed_columns_are_read_as_the_file_readers_read_them() -> None:
     # Booleans, integers and timestamps (as in a typed Parquet file) instead of text.
     rows = random_rows(1500, seed=12, bad=0.0)
@@ -763,6 +781,44 @@ def test_a_birth_date_in_the_year_0000_is_an_error_row_not_another_rows_verdict(
     result = _assert_same(rows)
     assert [r["error_field"] for r in result["expected"]] == [None, "birth_date", None]
     assert [r["postal_status"] for r in result["expected"]] == ["permitted", "error", "permitted"]
+
+
+def test_instants_outside_1900_to_2999_are_error_rows_in_every_shape_and_type_the_readers_take() -> None:
+    # The model takes instants from 1900-01-01 to 2999-12-31 (UTC, both included;
+    # dialoglaw.facts). The columnar engine checks the range on three paths: ISO cells
+    # read by field arithmetic, other cells read by the parser (German dates, no
+    # offset: Berlin time, UTC+1 in 1900), and typed timestamps. Each row just outside
+    # is an error row, each at the bounds is decided, in both engines alike.
+    stamps = [
+        "1899-12-31T23:59:59Z",
+        "1900-01-01T00:00:00Z",
+        "2999-12-31T00:00:00Z",
+        "2999-12-31T00:00:00.000001Z",
+        "31.12.1899 23:59",
+        "01.01.1900 01:00",
+        "3000-01-01T00:00:00",
+        "2999-12-31T01:00:00",
+    ]
+    rows = [
+        _ADDRESSED | {"id": f"c{i}", "objection_at": s, "objection_channels": "email"}
+        for i, s in enumerate(stamps)
+    ]
+    result = _assert_same(rows)
+    at = "objections[0].at"
+    outside = [at, None, None, at, at, None, at, None]
+    assert [r["error_field"] for r in result["expected"]] == outside
+    typed = _frame(rows).with_columns(
+        pl.Series(
+            [parse_datetime(s, "objection_at").astimezone(UTC).replace(tzinfo=None) for s in stamps],
+            dtype=pl.Datetime("us"),
+        )
+        .dt.replace_time_zone("UTC")
+        .alias("objection_at")
+    )
+    got = decide_frame(typed, MESSAGE, at=AT, engine="columnar")
+    assert got.frame.to_dicts() == decide_frame(typed, MESSAGE, at=AT, engine="per-object").frame.to_dicts()
+    assert [r["error_field"] for r in got.frame.to_dicts()] == outside
+    assert got.stats.per_object_rows >= 4
 
 
 def test_a_typed_date_python_cannot_hold_is_an_error_row_naming_the_column() -> None:
