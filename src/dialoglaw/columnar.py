@@ -523,9 +523,9 @@ class ColumnarEngine:
             )
         )
         # Columns in several chunks (a slice across Parquet row groups, say) are made
-        # contiguous once: helper columns come out in one chunk, and polars rechunks a
-        # frame whose columns are chunked differently on every query (about 10 ms for
-        # 65,536 rows; the batch runs half a dozen queries on such frames).
+        # contiguous once: helper columns come out in one chunk, and every query on a
+        # frame whose columns are chunked differently cost about as much as rechunking
+        # it (10 ms at 65,536 rows); the batch runs half a dozen queries on its frame.
         if max(frame.n_chunks("all"), default=1) > 1:
             frame = frame.rechunk()
         # A column without a value in this batch is an absent fact for every row.
@@ -742,10 +742,9 @@ class ColumnarEngine:
             pending[c] = pl.col(f"__{c}").struct.field("e164").is_null()
         # An instant outside 1900-2999 is an input error: the row is decided on its own.
         # The range is checked on the cells of text columns (the residual cells by
-        # dialoglaw.facts._instant), not on each of 27 columns of the batch afterwards
-        # (15 ms of a batch of 65,536 rows); on typed columns after the helpers (in one
-        # expression it would evaluate their instants twice: an eager query has no
-        # common subexpressions).
+        # dialoglaw.facts._instant), not on each of 27 columns of the batch afterwards,
+        # and on typed columns after the helpers (in one expression it would evaluate
+        # their instants twice: an eager query has no common subexpressions).
         instants = _on_cells(
             pl,
             frame,
