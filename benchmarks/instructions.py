@@ -106,9 +106,12 @@ def main() -> None:
         return
     if shutil.which("valgrind") is None:
         raise SystemExit("benchmarks/instructions.py needs valgrind on the PATH (apt install valgrind)")
-    chunks = sorted({int(c) for c in args.chunks.split(",")} | {1})
-    if args.rows < max(chunks) or min(chunks) < 1:
-        raise SystemExit("--rows must be at least the largest --chunks, and --chunks positive")
+    try:
+        chunks = sorted({int(c) for c in args.chunks.split(",")} | {1})
+    except ValueError:
+        raise SystemExit(f"--chunks must be comma-separated whole numbers, not {args.chunks!r}") from None
+    if min(chunks) < 1 or args.rows < max(chunks):
+        raise SystemExit("--chunks must be positive and --rows at least the largest of them")
     import polars as pl  # noqa: PLC0415
 
     frame = bench_data.flat_frame(args.rows)
