@@ -61,6 +61,13 @@ def flat_frame(size: int) -> pl.DataFrame:
     return frame.drop("__jitter", "__i")
 
 
+def naive_permitted() -> pl.Expr:
+    """The naive rule users write instead of the law, the baseline of the columnar
+    figures: an e-mail opt-in on file, not withdrawn, and no objection."""
+    email_opt_in = pl.col("email_consent_at").is_not_null() & pl.col("email_withdrawn_at").is_null()
+    return email_opt_in & pl.col("objection_at").is_null()
+
+
 def nested_lines(frame: pl.DataFrame) -> list[str]:
     """The contacts of a flat frame as JSON Lines in the nested model."""
     from dialoglaw.io.flat import flat_to_nested  # noqa: PLC0415

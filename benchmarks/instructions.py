@@ -27,7 +27,6 @@ engine do less work", not "how fast is it".
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import shutil
@@ -35,33 +34,28 @@ import subprocess
 import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import data as bench_data  # noqa: E402
 
-AT = datetime(2026, 11, 23, 10, tzinfo=ZoneInfo("Europe/Berlin"))
 _SUMMARY = re.compile(rb"^(?:summary|totals): (\d+)", re.MULTILINE)
 
 
 def _child(mode: str, repeats: int, path: str) -> None:
     """Decide (or filter naively) the batch in ``path`` ``repeats`` times."""
     import polars as pl  # noqa: PLC0415
+    from run import AT, MESSAGE  # noqa: PLC0415 - the send time and message of every measure
 
-    import dialoglaw  # noqa: PLC0415
     from dialoglaw.columnar import ColumnarEngine  # noqa: PLC0415
 
     frame = pl.read_parquet(path)
     if mode == "naive":
-        opt_in = pl.col("email_consent_at").is_not_null() & pl.col("email_withdrawn_at").is_null()
         for _ in range(repeats):
-            frame.filter(opt_in & pl.col("objection_at").is_null()).select(pl.len())
+            frame.filter(bench_data.naive_permitted()).select(pl.len())
         return
-    message = dialoglaw.Message.model_validate(json.loads((ROOT / "examples" / "message.json").read_text()))
-    engine = ColumnarEngine(message, at=AT)
+    engine = ColumnarEngine(MESSAGE, at=AT)
     for _ in range(repeats):
         engine.decide_batch(frame)
 

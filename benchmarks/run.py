@@ -161,13 +161,11 @@ def _measure(
         frame.write_parquet(parquet, row_group_size=65_536)
 
         def naive() -> object:
-            email_opt_in = pl.col("email_consent_at").is_not_null() & pl.col("email_withdrawn_at").is_null()
-            query = pl.scan_parquet(parquet).filter(email_opt_in & pl.col("objection_at").is_null())
+            query = pl.scan_parquet(parquet).filter(bench_data.naive_permitted())
             return query.select(pl.len()).collect()
 
         def naive_write() -> object:
-            email_opt_in = pl.col("email_consent_at").is_not_null() & pl.col("email_withdrawn_at").is_null()
-            permitted = email_opt_in & pl.col("objection_at").is_null()
+            permitted = bench_data.naive_permitted()
             pl.scan_parquet(parquet).select("id", permitted.alias("email_permitted")).sink_parquet(out_pq)
             return None
 
@@ -285,8 +283,7 @@ def _measure(
         pl.scan_parquet(parquet).sink_csv(flat_csv)
 
         def naive_csv() -> object:
-            email_opt_in = pl.col("email_consent_at").is_not_null() & pl.col("email_withdrawn_at").is_null()
-            permitted = email_opt_in & pl.col("objection_at").is_null()
+            permitted = bench_data.naive_permitted()
             query = pl.scan_csv(flat_csv, infer_schema=False).select("id", permitted.alias("email_permitted"))
             query.sink_parquet(out_pq)
             return None
