@@ -545,9 +545,10 @@ def test_a_row_whose_vouching_condition_comes_out_null_is_decided_alone_not_lost
 
     def with_a_null_condition(
         self: ColumnarEngine, cols: set[str], text: set[str], present: dict[str, Any], ok: list[Any]
-    ) -> None:
-        original(self, cols, text, present, ok)
+    ) -> dict[str, Any]:
+        helpers = original(self, cols, text, present, ok)
         ok.append(pl.when(pl.int_range(pl.len()) % 2 == 0).then(pl.lit(value=True)))
+        return helpers
 
     rows = random_rows(200, seed=11)
     expected, _ = _reference(rows, MESSAGE)
@@ -561,6 +562,32 @@ def test_a_row_whose_vouching_condition_comes_out_null_is_decided_alone_not_lost
     # without it (where some rows go one by one too: random_rows has bad cells).
     assert engine.stats.per_object_rows >= 100
     assert engine.stats.per_object_rows > plain.stats.per_object_rows
+
+
+def test_consent_ids_too_long_by_their_default_or_equal_to_another_consents_default_are_error_rows() -> None:
+    # A consent without an id gets "<contact id>:<channel>" (dialoglaw.io.flat), which
+    # must be at most 200 characters (Consent.id) and differ from the row's other
+    # consent ids. The columnar engine checks both on the effective ids it builds once
+    # per batch. Each bad row follows a good row of the same fact pattern, so that a
+    # missed check would give it the good row's verdicts instead of its error row.
+    def consent(channel: str, **cells: str) -> dict[str, str]:
+        return {
+            f"{channel}_consent_at": "2024-01-01T10:00:00Z",
+            f"{channel}_consent_method": "double_opt_in",
+            f"{channel}_consent_senders": MESSAGE.sender,
+            **cells,
+        }
+
+    both = {"email": "max@example.de", "mobile": "+49 151 12345678"}
+    rows = [
+        {"id": "a" * 180, "phone": "+49 30 1234567", **consent("automated_call")},  # 195 characters
+        {"id": "b" * 190, "phone": "+49 30 1234567", **consent("automated_call")},  # 205 characters
+        {"id": "c", **both, **consent("email"), **consent("sms", sms_consent_id="c:sms")},
+        {"id": "d", **both, **consent("email"), **consent("sms", sms_consent_id="d:email")},
+    ]
+    expected, _ = _reference(rows, MESSAGE)
+    assert [r["error_field"] for r in expected] == [None, "consents[0].id", None, "consents"]
+    assert ColumnarEngine(MESSAGE, at=AT).decide_batch(_frame(rows)).to_dicts() == expected
 
 
 def test_one_engine_keeps_apart_the_patterns_of_batches_whose_key_columns_have_other_types() -> None:

@@ -566,9 +566,14 @@ class ColumnarEngine:
             column(c, f"__u_{c}")
         if "id" not in cols:
             ok.append(pl.lit(value=False))
+        # Columns the projection reads more than once are computed once, before it (an
+        # eager query has no common subexpressions): whether the row is German, read by
+        # each phone number's condition, and each consent's effective id (below).
+        shared: dict[str, Any] = {}
         if "country" in text:
             country = pl.col("country")
-            german = country.is_null() | (country == "DE") | country.str.contains(_BLANK)
+            shared["__german"] = country.is_null() | (country == "DE") | country.str.contains(_BLANK)
+            german = pl.col("__german")
         else:
             german = pl.lit(value="country" not in cols)
         for c in _PHONE:
@@ -595,10 +600,17 @@ class ColumnarEngine:
                 last = pl.when(used <= at).then(pl.max_horizontal(granted, used)).otherwise(granted)
                 flags.append(((at - last) > self._stale_us).fill_null(value=False))
             key.append(pl.col(f"__age_{p}"))
-        self._consent_ids(cols, text, present, ok)
-        # The boolean parts are packed into integers: a narrower key groups faster.
+        shared.update(self._consent_ids(cols, text, present, ok))
+        work = work.with_columns(**shared)
+        # The boolean parts are packed into integers: a narrower key groups faster. A
+        # choice between two typed literals packs in about half the time of a cast and a
+        # product (63 flags at 65,536 rows: 7 against 14 ms); no flag is null.
+        zero = pl.lit(0, pl.UInt64)
         for n in range(0, len(flags), 63):
-            packed = [f.cast(pl.UInt64) * (1 << i) for i, f in enumerate(flags[n : n + 63])]
+            packed = [
+                pl.when(f).then(pl.lit(1 << i, pl.UInt64)).otherwise(zero)
+                for i, f in enumerate(flags[n : n + 63])
+            ]
             key.append(pl.sum_horizontal(packed).alias(f"__flags{n}"))
 
         if self.suppressions is not None:
@@ -960,10 +972,16 @@ class ColumnarEngine:
             us: german_date(_EPOCH + timedelta(microseconds=us)).toordinal() - epoch_day for us in unsettled
         }
 
-    def _consent_ids(self, cols: set[str], text: set[str], present: dict[str, Any], ok: list[Any]) -> None:
+    def _consent_ids(
+        self, cols: set[str], text: set[str], present: dict[str, Any], ok: list[Any]
+    ) -> dict[str, Any]:
         """Each consent's id (given, or ``<id>:<channel>``) must be a label of at most
-        200 characters, and the ids of a row distinct."""
+        200 characters, and the ids of a row distinct. Returns the effective ids as
+        helper columns (``__cid_<channel>``, null without a consent), which ``ok``'s
+        conditions read: each is read up to six times, and built a column at a time
+        (a concatenation for the default) it cost about 3.5 ms per reading at 65,536 rows."""
         pl = self._pl
+        helpers: dict[str, Any] = {}
         ids = []
         for ch in FLAT_CHANNELS:
             p = ch.value
@@ -977,13 +995,16 @@ class ColumnarEngine:
                 if column in text
                 else default
             )
-            ok.append(~has_consent | (effective.str.len_chars() <= 200).fill_null(value=False))
-            ids.append((column in text, pl.when(has_consent).then(effective)))
+            helpers[f"__cid_{p}"] = pl.when(has_consent).then(effective)
+            cid = pl.col(f"__cid_{p}")
+            ok.append(~has_consent | (cid.str.len_chars() <= 200).fill_null(value=False))
+            ids.append((column in text, cid))
         # Default ids differ by their channel suffix; only a given id can collide.
         for i, (given_a, a) in enumerate(ids):
             for given_b, b in ids[i + 1 :]:
                 if given_a or given_b:
                     ok.append(~(a == b).fill_null(value=False))
+        return helpers
 
     def _suppressed(self, work: pl.DataFrame, cols: set[str]) -> pl.DataFrame:
         """``__suppressed``: the channels the caller's suppression list bars for the row,
