@@ -130,8 +130,15 @@ def test_permitted_is_produced_once_and_only_with_the_ground_and_no_bar() -> Non
     assert isinstance(ground_branch, ast.If)
     returned = ground_branch.body[-1]
     assert isinstance(returned, ast.Return)
+    # build(Verdict, {...}): the verdict's fields are the keys of the dict it is built from.
     assert isinstance(returned.value, ast.Call)
-    keywords = {k.arg: ast.unparse(k.value) for k in returned.value.keywords}
+    assert ast.unparse(returned.value.func) == "build"
+    model, fields = returned.value.args
+    assert ast.unparse(model) == "Verdict"
+    assert isinstance(fields, ast.Dict)
+    keywords = {
+        ast.literal_eval(k): ast.unparse(v) for k, v in zip(fields.keys, fields.values, strict=True) if k
+    }
     assert keywords["status"] == "Status.PERMITTED"
     assert keywords["ground"] == "acc.ground"
     assert keywords["reasons"] == "()"
@@ -440,7 +447,9 @@ def _scratch_verdict(book: Rulebook, choice: UnsettledChoice) -> Any:
     message = Message.model_validate(MESSAGE)
     policy = Policy(unsettled={_Q: choice})
     case = Case(contact, message, AT, german_date(AT), Audience.CONSUMER, policy)
-    return _verdict(_plan(book, case.day, Channel.EMAIL, Audience.CONSUMER), case, Channel.EMAIL)
+    return _verdict(
+        _plan(book, case.day, Channel.EMAIL, Audience.CONSUMER), case, Channel.EMAIL, message.is_advertising
+    )
 
 
 def test_a_ground_test_returning_unsettled_permits_only_when_the_policy_says_so() -> None:
