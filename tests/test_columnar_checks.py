@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dialoglaw.columnar import _ISO_INSTANT, _WS, _WS_CHARS, _iso_instant_us, _on_cells
+from dialoglaw.columnar import _ISO_INSTANT, _WS, _WS_CHARS, _iso_instant_us, _on_cells, _put_back
 from dialoglaw.fastpath import phone_expr
 from dialoglaw.io.flat import ISO_INSTANT_SHAPE
 
@@ -181,6 +181,48 @@ def test_instants_read_over_the_non_null_cells_equal_the_whole_column_reading(
     frame = pl.DataFrame(rows, schema={"a": pl.String, "b": pl.String}, orient="row")
     check_on_cells(frame, lambda raw: _iso_instant_us(pl, raw))
     check_on_cells(frame, previous_instant_expr)
+
+
+@SETTINGS
+@given(st.lists(st.booleans(), max_size=40), st.integers(min_value=1, max_value=4))
+def test_values_put_back_land_in_the_rows_of_the_mask_in_order_and_null_elsewhere(
+    mask: list[bool], chunks: int
+) -> None:
+    # The mask in several chunks, as a column read from several row groups is.
+    cut = len(mask) // chunks
+    parts = [
+        pl.Series(mask[i * cut : (i + 1) * cut if i < chunks - 1 else None], dtype=pl.Boolean)
+        for i in range(chunks)
+    ]
+    present = pl.concat(parts, rechunk=False)
+    k = sum(mask)
+    values = pl.DataFrame(
+        {
+            "n": pl.Series(range(k), dtype=pl.Int64),  # scattered
+            "s": pl.Series([f"v{i}" for i in range(k)], dtype=pl.String),  # gathered
+        }
+    )
+    got = pl.DataFrame(_put_back(values, present))
+    taken = iter(range(k))
+    expected = [(i, f"v{i}") if m else (None, None) for m, i in ((m, next(taken) if m else 0) for m in mask)]
+    assert got.schema == values.schema
+    assert got.rows() == expected
+
+
+def test_cells_of_chunked_and_empty_columns_come_back_in_their_rows() -> None:
+    first = pl.DataFrame(
+        {"a": ["030 1234567", None], "b": [None, None]}, schema=dict.fromkeys("ab", pl.String)
+    )
+    second = pl.DataFrame(
+        {"a": [None, "+493010000000"], "b": [None, None]}, schema=dict.fromkeys("ab", pl.String)
+    )
+    frame = pl.concat([first, second], rechunk=False)
+    assert frame.n_chunks() == 2
+    helpers = _on_cells(pl, frame, ["a", "b"], phone_expr)
+    got = frame.select(**helpers)
+    expected = frame.select(phone_expr(pl.col(c)).alias(c) for c in ("a", "b"))
+    assert got.to_dicts() == expected.to_dicts()
+    assert got.get_column("a").struct.field("e164").to_list() == ["+49301234567", None, None, "+493010000000"]
 
 
 # The trimmed-text check the fast pass used before: one regex over the whole cell.

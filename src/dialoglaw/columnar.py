@@ -953,7 +953,7 @@ class ColumnarEngine:
             ).alias(n)
             for n in names
         )
-        return work.with_columns(_put_back(pl, ages.get_column(n), born).alias(n) for n in names)
+        return work.with_columns(_put_back(ages, work.get_column("__birth").is_not_null()))
 
     def _german_days(self, work: pl.DataFrame) -> dict[int, int]:
         """The German day (days since 1970-01-01) of every grant instant with a birth date
@@ -1170,7 +1170,7 @@ def _on_cells(
 ) -> dict[str, Any]:
     """``expression`` (elementwise) of the text ``columns``, run once over their non-null
     cells only (and ``then`` of its results, if given), each column's results put back in
-    its rows (null elsewhere) by an expression of the frame. Polars runs string functions
+    its rows (null elsewhere) as a Series of the frame's height. Polars runs string functions
     on null slots too, and most flat columns are mostly null."""
     if not columns:
         return {}
@@ -1182,12 +1182,12 @@ def _on_cells(
     out: dict[str, Any] = {}
     start = 0
     for c, values in zip(columns, cells, strict=True):
-        present = pl.col(c).is_not_null()
+        present = frame.get_column(c).is_not_null()
         part = results.slice(start, len(values))
         if isinstance(part.dtype, pl.Struct):  # null rows: a struct of nulls, as read whole
-            out[c] = pl.struct(_put_back(pl, field, present) for field in part.struct.unnest())
+            out[c] = pl.struct(_put_back(part.struct.unnest(), present), eager=True)
         else:
-            out[c] = _put_back(pl, part, present)
+            out[c] = _put_back(part.to_frame(), present)[0]
         start += len(values)
     return out
 
@@ -1225,11 +1225,25 @@ def _rows_cells(frame: pl.DataFrame, indices: list[int]) -> list[dict[str, Any] 
         return [_cells(frame, i) for i in indices]
 
 
-def _put_back(pl: Any, values: Any, present: Any) -> Any:
-    """``values`` (a Series of one value per row where ``present`` holds, in order) as an
-    expression of the frame: the k-th value in the k-th such row, null elsewhere."""
-    place = pl.when(present).then(present.cum_sum().cast(pl.Int64) - 1)
-    return pl.lit(values).gather(place)
+def _put_back(values: pl.DataFrame, present: pl.Series) -> list[pl.Series]:
+    """``values`` (one row per row where the mask ``present`` holds, in order) as columns
+    of ``len(present)`` rows: the k-th row of ``values`` in the k-th such row, null
+    elsewhere. A number is scattered into a column of nulls (0.2-0.6 ms for 65,536 rows,
+    against 0.6-0.7 ms to gather by a running count of ``present``); text, which polars
+    scatters slowly, is gathered by that count, computed once for all its columns."""
+    n = len(present)
+    rows = present.arg_true()
+    place = None
+    out = []
+    for column in values.get_columns():
+        if column.dtype.is_numeric():
+            out.append(column.clear(n).scatter(rows, column))
+            continue
+        if place is None:
+            count = present.cum_sum() - 1
+            place = count.zip_with(present, count.clear(n))
+        out.append(column.gather(place))
+    return out
 
 
 def _iso_instant_us(pl: Any, raw: Any) -> Any:
