@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dialoglaw.columnar import _ISO_INSTANT, _WS, _WS_CHARS, _iso_instant_us, _on_cells, _put_back
-from dialoglaw.fastpath import phone_expr
+from dialoglaw.fastpath import phone_cells, phone_expr
 from dialoglaw.io.flat import ISO_INSTANT_SHAPE
 
 SETTINGS = settings(max_examples=500, deadline=None)
@@ -151,9 +151,19 @@ def previous_instant_expr(raw: pl.Expr) -> pl.Expr:
     return pl.when(raw.str.contains(_ISO_INSTANT)).then(parsed).dt.epoch("us")
 
 
-def check_on_cells(frame: pl.DataFrame, expression: Callable[[pl.Expr], pl.Expr]) -> None:
+def of_cells(expression: Callable[[pl.Expr], pl.Expr]) -> Callable[[pl.Series], pl.Series]:
+    return lambda cells: cells.to_frame().select(expression(pl.col(cells.name))).to_series()
+
+
+def check_on_cells(
+    frame: pl.DataFrame,
+    expression: Callable[[pl.Expr], pl.Expr],
+    function: Callable[[pl.Series], pl.Series] | None = None,
+) -> None:
+    """_on_cells of ``function`` (by default ``expression`` over a Series) equals
+    ``expression`` over each whole column."""
     columns = [c for c in frame.columns if frame.get_column(c).null_count() < frame.height]
-    helpers = _on_cells(pl, frame, columns, expression)
+    helpers = _on_cells(pl, frame, columns, function or of_cells(expression))
     assert list(helpers) == columns
     got = frame.select(**helpers)
     expected = frame.select(expression(pl.col(c)).alias(c) for c in columns)
@@ -161,7 +171,18 @@ def check_on_cells(frame: pl.DataFrame, expression: Callable[[pl.Expr], pl.Expr]
     assert got.to_dicts() == expected.to_dicts()
 
 
-PHONES = ["+493010000000", "0171 1234567", "030 1234567", "+1 202 555 0143", "", " 030 123", "abc", None]
+PHONES = [
+    "+493010000000",
+    "0171 1234567",
+    "030 1234567",
+    "0800 1234567890",
+    "0900 1 234567",
+    "+1 202 555 0143",
+    "",
+    " 030 123",
+    "abc",
+    None,
+]
 
 
 @SETTINGS
@@ -171,6 +192,7 @@ def test_phones_read_over_the_non_null_cells_equal_the_whole_column_reading(
 ) -> None:
     frame = pl.DataFrame(rows, schema=dict.fromkeys(["phone", "mobile", "fax"], pl.String), orient="row")
     check_on_cells(frame, phone_expr)
+    check_on_cells(frame, phone_expr, phone_cells)
 
 
 @SETTINGS
@@ -218,7 +240,7 @@ def test_cells_of_chunked_and_empty_columns_come_back_in_their_rows() -> None:
     )
     frame = pl.concat([first, second], rechunk=False)
     assert frame.n_chunks() == 2
-    helpers = _on_cells(pl, frame, ["a", "b"], phone_expr)
+    helpers = _on_cells(pl, frame, ["a", "b"], phone_cells)
     got = frame.select(**helpers)
     expected = frame.select(phone_expr(pl.col(c)).alias(c) for c in ("a", "b"))
     assert got.to_dicts() == expected.to_dicts()

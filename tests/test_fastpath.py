@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 
 from dialoglaw import normalize
 from dialoglaw.channels import LineType
-from dialoglaw.fastpath import _rust_regex, email_expr, fast_email, fast_phone, phone_expr
+from dialoglaw.fastpath import _rust_regex, email_expr, fast_email, fast_phone, phone_cells, phone_expr
 from dialoglaw.normalize import ContactPointError, PhoneNumber, check_email, check_phone
 
 SETTINGS = settings(max_examples=300, deadline=None)
@@ -512,6 +512,21 @@ def test_phone_expr_agrees_with_fast_phone_row_by_row(phones: PhoneSample) -> No
     ]
 
 
+def test_phone_cells_agree_with_phone_expr_row_by_row(phones: PhoneSample) -> None:
+    # The sample holds every German prefix range at every length: the rare types
+    # (premium rate, toll free, shared cost, personal numbers, pagers, UAN, voicemail)
+    # take phone_cells' second reading, all others only the first.
+    texts: list[str | None] = [*phones.texts, None, "", "+49" + "1" * 40]
+    cells = pl.Series("phone", texts, dtype=pl.String)
+    expected = cells.to_frame().select(phone_expr(pl.col("phone"))).to_series()
+    got = phone_cells(cells)
+    assert got.name == "phone"
+    assert got.dtype == expected.dtype
+    assert got.to_list() == expected.to_list()
+    rare = {t.value for t in (LineType.PREMIUM_RATE, LineType.TOLL_FREE, LineType.SHARED_COST, LineType.UAN)}
+    assert rare <= set(got.struct.field("line_type").drop_nulls().to_list())
+
+
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.one_of(st.text(max_size=30), EMAILISH, PHONEISH), min_size=1, max_size=25))
 def test_expressions_agree_with_the_scalar_functions_on_arbitrary_text(texts: list[str]) -> None:
@@ -523,6 +538,8 @@ def test_expressions_agree_with_the_scalar_functions_on_arbitrary_text(texts: li
     expected = [fast_phone(t, "DE") for t in texts]
     assert out["e164"].to_list() == [None if f is None else f[0] for f in expected]
     assert out["line_type"].to_list() == [None if f is None else f[1].value for f in expected]
+    cells = phone_cells(pl.Series("t", texts, dtype=pl.String)).struct.unnest()
+    assert cells.equals(out.select("e164", "line_type"))
 
 
 def test_rust_patterns_read_digits_as_ascii_digits() -> None:

@@ -33,7 +33,7 @@ import functools
 import itertools
 import operator
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -746,14 +746,14 @@ class ColumnarEngine:
         ``__birth``, ``__t_<text>``) and, per column, what the fallback made of each
         residual value (``_BLANK_CELL`` for white space, which is a missing value)."""
         pl = self._pl
-        from dialoglaw.fastpath import email_expr, phone_expr  # noqa: PLC0415
+        from dialoglaw.fastpath import email_expr, phone_cells  # noqa: PLC0415
 
         helpers: dict[str, Any] = {}
         pending: dict[str, Any] = {}  # raw column -> "the fast path left it undecided"
         if "email" in text:
             helpers["__email"] = email_expr(pl.col("email"))
             pending["email"] = pl.col("__email").is_null()
-        phones = _on_cells(pl, frame, [c for c in _PHONE if c in text], phone_expr)
+        phones = _on_cells(pl, frame, [c for c in _PHONE if c in text], phone_cells)
         for c, helper in phones.items():
             helpers[f"__{c}"] = helper
             pending[c] = pl.col(f"__{c}").struct.field("e164").is_null()
@@ -763,11 +763,7 @@ class ColumnarEngine:
         # and on typed columns after the helpers (in one expression it would evaluate
         # their instants twice: an eager query has no common subexpressions).
         instants = _on_cells(
-            pl,
-            frame,
-            [c for c in _DATETIME if c in text],
-            lambda raw: _iso_instant_us(pl, raw),
-            lambda us: _in_range(pl, us),
+            pl, frame, [c for c in _DATETIME if c in text], functools.partial(_instant_cells, pl)
         )
         for c in _DATETIME:
             if c in text:
@@ -1166,19 +1162,16 @@ def _python_phone(value: str) -> tuple[str | None, str | None]:
 
 
 def _on_cells(
-    pl: Any, frame: pl.DataFrame, columns: Sequence[str], expression: Any, then: Any = None
+    pl: Any, frame: pl.DataFrame, columns: Sequence[str], function: Callable[[pl.Series], pl.Series]
 ) -> dict[str, Any]:
-    """``expression`` (elementwise) of the text ``columns``, run once over their non-null
-    cells only (and ``then`` of its results, if given), each column's results put back in
-    its rows (null elsewhere) as a Series of the frame's height. Polars runs string functions
-    on null slots too, and most flat columns are mostly null."""
+    """``function`` (elementwise, from a Series to one of the same length) of the text
+    ``columns``, run once over their non-null cells only, each column's results put back
+    in its rows (null elsewhere) as a Series of the frame's height. Polars runs string
+    functions on null slots too, and most flat columns are mostly null."""
     if not columns:
         return {}
     cells = [frame.get_column(c).drop_nulls() for c in columns]
-    results = pl.DataFrame({"cell": pl.concat(cells)}).select(expression(pl.col("cell")).alias("cell"))
-    if then is not None:
-        results = results.select(then(pl.col("cell")))
-    results = results.to_series()
+    results = function(pl.concat(cells).alias("cell"))
     out: dict[str, Any] = {}
     start = 0
     for c, values in zip(columns, cells, strict=True):
@@ -1244,6 +1237,14 @@ def _put_back(values: pl.DataFrame, present: pl.Series) -> list[pl.Series]:
             place = count.zip_with(present, count.clear(n))
         out.append(column.gather(place))
     return out
+
+
+def _instant_cells(pl: Any, cells: pl.Series) -> pl.Series:
+    """The UTC microseconds of the text ``cells`` (:func:`_iso_instant_us`) within 1900-2999
+    (:func:`_in_range`), null for any other cell. Two queries: in one, the range check
+    would compute the instants twice (an eager query has no common subexpressions)."""
+    instants = cells.to_frame().select(_iso_instant_us(pl, pl.col(cells.name)).alias("us"))
+    return instants.select(_in_range(pl, pl.col("us"))).to_series()
 
 
 def _iso_instant_us(pl: Any, raw: Any) -> Any:

@@ -12,6 +12,7 @@ shapes directly and leaves everything else to the libraries:
   otherwise. They never return a value for an input the library rejects.
 * :func:`email_expr` and :func:`phone_expr` are the same decisions as polars expressions,
   for the columnar engine; they agree with the scalar functions row by row.
+  :func:`phone_cells` gives :func:`phone_expr`'s values for a Series with less work.
 
 How exactness is kept:
 
@@ -60,7 +61,7 @@ from dialoglaw.channels import LineType
 if TYPE_CHECKING:
     import polars as pl
 
-__all__ = ["email_expr", "fast_email", "fast_phone", "phone_expr"]
+__all__ = ["email_expr", "fast_email", "fast_phone", "phone_cells", "phone_expr"]
 
 # --- e-mail -------------------------------------------------------------------------------
 
@@ -406,13 +407,49 @@ def phone_expr(expr: pl.Expr) -> pl.Expr:
     """
     import polars as pl  # noqa: PLC0415 - optional dependency
 
-    null = pl.lit(None, pl.String)
     tables = _phone_tables()
     rust = _phone_rust_patterns(tables)
     if tables is None or rust is None:
+        null = pl.lit(None, pl.String)
         undecided = pl.when(pl.lit(value=False)).then(expr).otherwise(null)
         return pl.struct(undecided.alias("e164"), undecided.alias("line_type")).name.keep()
+    return _phone_stages(expr, tables, rust, rare=True)
 
+
+def phone_cells(cells: pl.Series) -> pl.Series:
+    """:func:`phone_expr` of a Series of texts, the same values for less work.
+
+    The rarely used types (premium rate, toll free, shared cost, VoIP, personal numbers,
+    pagers, UAN, voicemail; eight patterns) are tested only on the numbers that match one
+    of their patterns, which for most lists is none: one pattern of all eight decides
+    which numbers those are, and only they are read again by :func:`phone_expr`. A
+    number no rare pattern matches is of none of these types, whatever its length.
+    """
+    import polars as pl  # noqa: PLC0415 - optional dependency
+
+    tables = _phone_tables()
+    rust = _phone_rust_patterns(tables)
+    frame = cells.to_frame()
+    column = pl.col(cells.name)
+    if tables is None or rust is None:
+        return frame.select(phone_expr(column)).to_series()
+    common = frame.select(_phone_stages(column, tables, rust, rare=False)).to_series().struct.unnest()
+    rows = common.get_column("rare").arg_true()
+    e164, line_type = common.get_column("e164"), common.get_column("line_type")
+    if len(rows):
+        again = frame[rows].select(phone_expr(column)).to_series().struct.unnest()
+        e164 = e164.scatter(rows, again.get_column("e164"))
+        line_type = line_type.scatter(rows, again.get_column("line_type"))
+    return pl.struct(e164, line_type, eager=True).alias(cells.name)
+
+
+def _phone_stages(expr: pl.Expr, tables: _PhoneTables, rust: dict[str, str], *, rare: bool) -> pl.Expr:
+    """:func:`phone_expr` with the tables built; without the rare types (``rare=False``) a
+    struct with a third field ``rare``: whether a rare type's pattern matches the number
+    (its type is then left to :func:`phone_expr`)."""
+    import polars as pl  # noqa: PLC0415 - optional dependency
+
+    null = pl.lit(None, pl.String)
     # Computed in stages inside one struct, so that the NSN is derived once per row and every
     # test reads it as a column: first ``e164`` holds the NSN and ``line_type`` whether the
     # text has an accepted shape; then ``line_type`` becomes the type (read from the NSN and
@@ -430,7 +467,7 @@ def phone_expr(expr: pl.Expr) -> pl.Expr:
         return condition
 
     # The first type whose description matches, in _number_type_helper's order.
-    cases = [(hit(desc), line_type) for desc, line_type in tables.specific]
+    cases = [(hit(desc), line_type) for desc, line_type in tables.specific] if rare else []
     fixed, mobile = hit(tables.fixed_line), hit(tables.mobile)
     if tables.same_mobile_and_fixed_line_pattern:
         cases.append((fixed, tables.fixed_line_or_mobile_type))
@@ -446,9 +483,17 @@ def phone_expr(expr: pl.Expr) -> pl.Expr:
             (expr.str.len_bytes() <= _MAX_PHONE_LENGTH) & expr.str.contains(f"^(?:{tables.shape_source})$")
         ).alias("line_type"),
     )
-    typed = staged.struct.with_fields(
-        pl.when(shaped & hit(tables.general)).then(first).otherwise(null).alias("line_type")
-    )
+    fields = [pl.when(shaped & hit(tables.general)).then(first).otherwise(null).alias("line_type")]
+    if not rare:
+        # hit() of a rare type needs its pattern to match; its lengths only narrow it.
+        sources = [
+            patterns[desc.source] for desc, _ in tables.specific if desc.pattern is not None and desc.source
+        ]
+        any_rare = "|".join(f"(?:{source})" for source in sources)
+        fields.append(
+            (nsn.str.contains(f"^(?:{any_rare})$") if sources else pl.lit(value=False)).alias("rare")
+        )
+    typed = staged.struct.with_fields(fields)
     e164 = pl.concat_str([pl.lit(f"+{tables.country_code}"), nsn])
     decided = typed.struct.with_fields(
         pl.when(pl.field("line_type").is_not_null()).then(e164).otherwise(null).alias("e164")
