@@ -5,6 +5,7 @@ the non-null cells only give what they give over whole columns."""
 
 from __future__ import annotations
 
+import itertools
 import random
 import re
 from collections.abc import Callable, Sequence
@@ -225,8 +226,8 @@ def test_values_put_back_land_in_the_rows_of_the_mask_in_order_and_null_elsewher
         }
     )
     got = pl.DataFrame(_put_back(values, present))
-    taken = iter(range(k))
-    expected = [(i, f"v{i}") if m else (None, None) for m, i in ((m, next(taken) if m else 0) for m in mask)]
+    ranks = itertools.accumulate(mask)  # the k-th row of the mask holds rank k
+    expected = [(r - 1, f"v{r - 1}") if m else (None, None) for m, r in zip(mask, ranks, strict=True)]
     assert got.schema == values.schema
     assert got.rows() == expected
 
