@@ -916,7 +916,7 @@ class ColumnarEngine:
         the rows with a birth date only (most rows have none) and null elsewhere."""
         pl = self._pl
         names = [f"__age_{c.value}" for c in FLAT_CHANNELS]
-        born = pl.col("__birth").is_not_null()
+        born = work.get_column("__birth").is_not_null()  # the rows computed, and put back
         granted = [f"__u_{c.value}_consent_at" for c in FLAT_CHANNELS]
         birth = pl.col("__birth")
         # Two steps of small expressions, not one of large ones: polars plans every use
@@ -949,7 +949,7 @@ class ColumnarEngine:
             ).alias(n)
             for n in names
         )
-        return work.with_columns(_put_back(ages, work.get_column("__birth").is_not_null()))
+        return work.with_columns(_put_back(ages, born))
 
     def _german_days(self, work: pl.DataFrame) -> dict[int, int]:
         """The German day (days since 1970-01-01) of every grant instant with a birth date
