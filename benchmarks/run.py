@@ -435,6 +435,27 @@ def main() -> None:
         ("single decision (8 channels)", "µs", dec_us, "pydantic validate, no normalisation", base_us)
     )
 
+    # The same, every result kept in a list (a notebook's [decide(c, ...) for c in ...]):
+    # the garbage collector then walks the kept models again and again.
+    def single_kept() -> float:
+        start = time.perf_counter()
+        kept = [dialoglaw.decide(contacts[i % 500], MESSAGE, at=AT) for i in range(n)]
+        elapsed = time.perf_counter() - start
+        del kept
+        return elapsed / n * 1e6
+
+    def loose_kept() -> float:
+        start = time.perf_counter()
+        kept = [_Loose.model_validate(raw[i % 500]) for i in range(n)]
+        elapsed = time.perf_counter() - start
+        del kept
+        return elapsed / n * 1e6
+
+    kept_us, kept_base_us = _alternating(single_kept, loose_kept, args.repeats)
+    rows.append(
+        ("single decision, results kept", "µs", kept_us, "pydantic validate, results kept", kept_base_us)
+    )
+
     # A notebook's sample: decide_frame on 1,000 rows, each call with a new engine (so it
     # learns every fact pattern anew), against the per-object engine on the same frame.
     sample = bench_data.flat_frame(1000)

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import copy
+import pickle
+from datetime import date, datetime
 from typing import Any
 
 import pytest
 
 import dialoglaw
-from dialoglaw import Channel, Contact, Decision, Finding, Message, Policy, Status
+from dialoglaw import Act, Channel, Citation, Contact, Decision, Finding, Message, Policy, Status
 from dialoglaw.decision import build
+from dialoglaw.engine import make_finding
+from dialoglaw.rules import RuleVersion
+from dialoglaw.validity import Validity
 
 BERLIN = dialoglaw.BERLIN
 AT = datetime(2024, 3, 1, 10, tzinfo=BERLIN)
@@ -54,6 +59,62 @@ def test_build_gives_the_same_model_as_model_construct() -> None:
     assert fast == slow
     assert fast.model_dump() == slow.model_dump()
     assert fast.model_fields_set == slow.model_fields_set
+
+
+def _models(decision: Decision) -> list[Any]:
+    """The output models the engine builds for ``decision``: the decision, its verdicts
+    and their findings (retention records are validated models of their own)."""
+    models: list[Any] = [decision, *decision.verdicts]
+    for verdict in decision.verdicts:
+        models.extend(f for f in (verdict.ground,) if f is not None)
+        models.extend((*verdict.reasons, *verdict.questions, *verdict.warnings, *verdict.obligations))
+    return models
+
+
+def test_built_models_share_one_fields_set_per_class_and_still_copy_and_pickle() -> None:
+    # build() gives every model of a class one set of all its fields (memory: a set took
+    # 728 bytes a model). It must still read as model_construct's, and the copies
+    # pydantic makes must get their own set, so an update changes only the copy.
+    first = dialoglaw.decide(_contact(), MESSAGE, at=AT)
+    second = dialoglaw.decide(_contact().model_copy(update={"id": "c-2"}), MESSAGE, at=AT)
+    models = _models(first) + _models(second)
+    assert {type(m) for m in models} == {Decision, dialoglaw.Verdict, Finding}
+    by_class: dict[type, set[int]] = {}
+    for m in models:
+        assert m.model_fields_set == set(type(m).model_fields), type(m)
+        by_class.setdefault(type(m), set()).add(id(m.model_fields_set))
+    assert all(len(ids) == 1 for ids in by_class.values()), by_class
+
+    verdict = first.verdicts[0]
+    changed = verdict.model_copy(update={"consent_id": "other"})
+    assert changed.consent_id == "other"
+    assert changed.model_fields_set is not verdict.model_fields_set
+    assert verdict.model_fields_set == set(dialoglaw.Verdict.model_fields)
+    assert second.verdicts[0].model_fields_set is verdict.model_fields_set
+    assert pickle.loads(pickle.dumps(first)) == first  # noqa: S301 - our own bytes
+    assert copy.deepcopy(first) == first
+
+
+def test_verdicts_of_shared_findings_are_shared_and_a_consents_verdict_is_its_own() -> None:
+    # Neither contact has a fax number or a fax consent: the same verdict, one object.
+    # The e-mail verdict relies on each contact's own consent (its id in the ground).
+    first = dialoglaw.decide(_contact(), MESSAGE, at=AT)
+    second = dialoglaw.decide(_contact().model_copy(update={"id": "c-2"}), MESSAGE, at=AT)
+    assert first[Channel.FAX].codes == ("no_contact_point", "no_consent")
+    assert first[Channel.FAX] is second[Channel.FAX]
+    assert first[Channel.EMAIL].consent_id == "k-1"
+    assert first[Channel.EMAIL] == second[Channel.EMAIL]
+    assert first[Channel.EMAIL] is not second[Channel.EMAIL]
+
+
+def test_a_shared_finding_cites_its_own_version_after_other_versions_were_dropped() -> None:
+    # Shared findings are keyed by the id of their rule version; a version dropped after
+    # use must not pass its id (and so its finding and citation) on to a later version.
+    valid = Validity(date(2020, 1, 1), None)
+    for number in range(1, 200):
+        cited = Citation.statute(Act.UWG, 7, 2, number=number)
+        finding = make_finding("test_only_code", "test_only_rule", RuleVersion(valid=valid, citation=cited))
+        assert finding.citation == cited, number
 
 
 def test_a_decision_answers_per_channel_and_selects_the_first_permitted() -> None:

@@ -46,6 +46,7 @@ from dialoglaw import (
     Purpose,
     Status,
     UnsettledChoice,
+    Verdict,
 )
 from dialoglaw import engine as engine_module
 from dialoglaw.citations import Citation
@@ -130,15 +131,13 @@ def test_permitted_is_produced_once_and_only_with_the_ground_and_no_bar() -> Non
     assert isinstance(ground_branch, ast.If)
     returned = ground_branch.body[-1]
     assert isinstance(returned, ast.Return)
-    # build(Verdict, {...}): the verdict's fields are the keys of the dict it is built from.
+    # _verdict_model(field=...): a verdict of those fields, shared where its findings are
+    # (test_properties compares it with a verdict of its own); every field by keyword.
     assert isinstance(returned.value, ast.Call)
-    assert ast.unparse(returned.value.func) == "build"
-    model, fields = returned.value.args
-    assert ast.unparse(model) == "Verdict"
-    assert isinstance(fields, ast.Dict)
-    keywords = {
-        ast.literal_eval(k): ast.unparse(v) for k, v in zip(fields.keys, fields.values, strict=True) if k
-    }
+    assert ast.unparse(returned.value.func) == "_verdict_model"
+    assert not returned.value.args
+    keywords = {k.arg: ast.unparse(k.value) for k in returned.value.keywords}
+    assert set(keywords) == set(Verdict.model_fields)
     assert keywords["status"] == "Status.PERMITTED"
     assert keywords["ground"] == "acc.ground"
     assert keywords["reasons"] == "()"

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from unittest.mock import patch
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import dialoglaw
-from dialoglaw import Channel, Contact, Decision, Message, Purpose, Status
+from dialoglaw import Channel, Contact, Decision, Message, Purpose, Status, engine
 from dialoglaw.validity import german_date
 from tests.strategies import contacts, instants, messages
 
@@ -141,3 +142,17 @@ def test_a_business_is_never_treated_more_strictly_than_a_consumer(
     business = _permitted(contact.model_copy(update={"audience": dialoglaw.Audience.BUSINESS}), message, at)
     assert consumer <= business
     assert consumer - {Channel.PHONE} == business - {Channel.PHONE}
+
+
+@SETTINGS
+@given(contacts(), messages(), instants)
+def test_a_shared_verdict_says_what_a_verdict_of_its_own_would_say(
+    contact: Contact, message: Message, at: datetime
+) -> None:
+    # Verdicts made only of shared findings are shared between decisions (engine
+    # _verdict_model); with no finding known as shared, every verdict is built anew.
+    shared = dialoglaw.decide(contact, message, at=at)
+    with patch.object(engine, "_SHARED_IDS", set()):
+        own = dialoglaw.decide(contact, message, at=at)
+    assert shared == own
+    assert shared.to_json() == own.to_json()

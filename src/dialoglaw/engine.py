@@ -62,6 +62,8 @@ def make_finding(
         shared = _SHARED.get(key)
         if shared is None:
             shared = _SHARED[key] = _shared_finding(code, rule_id, version)
+            _SHARED_IDS.add(id(shared))
+            _KEPT_VERSIONS.append(version)
         return shared
     return build(
         Finding,
@@ -75,8 +77,12 @@ def make_finding(
     )
 
 
-# Rule versions live as long as their rulebook, so their id is a stable key.
+# Keyed by the id of the rule version, which is kept alive with it (_KEPT_VERSIONS): a
+# rulebook built and dropped (in a test, say) cannot pass its ids on to a later one.
 _SHARED: dict[tuple[str, str, int], Finding] = {}
+_KEPT_VERSIONS: list[RuleVersion | None] = []
+# The identities of the findings shared for good (never dropped, so never reused).
+_SHARED_IDS: set[int] = set()
 
 
 def _shared_finding(code: str, rule_id: str, version: RuleVersion | None) -> Finding:
@@ -305,18 +311,15 @@ def _verdict(plan: _Plan, case: Case, channel: Channel, advertising: bool) -> Ve
         if not acc.ground:
             bars.extend(acc.ground_reasons)
         reasons = tuple(bars) if len(bars) < 2 else _dedupe(bars)
-        return build(
-            Verdict,
-            {
-                "channel": channel,
-                "status": status,
-                "ground": None,
-                "reasons": reasons,
-                "questions": tuple(acc.questions),
-                "warnings": tuple(acc.warnings),
-                "obligations": (),
-                "consent_id": None,
-            },
+        return _verdict_model(
+            channel=channel,
+            status=status,
+            ground=None,
+            reasons=reasons,
+            questions=tuple(acc.questions),
+            warnings=tuple(acc.warnings),
+            obligations=(),
+            consent_id=None,
         )
     if acc.ground is not None:
         obligations = []
@@ -325,35 +328,100 @@ def _verdict(plan: _Plan, case: Case, channel: Channel, advertising: bool) -> Ve
             result = rule.obligation_test(case, channel, version, acc.ground)
             if result is not None:
                 obligations.append(make_finding(rule.code, rule.id, version, result))
-        return build(
-            Verdict,
-            {
-                "channel": channel,
-                "status": Status.PERMITTED,
-                "ground": acc.ground,
-                "reasons": (),
-                "questions": tuple(acc.questions),
-                "warnings": tuple(acc.warnings),
-                "obligations": tuple(obligations),
-                "consent_id": acc.consent_id,
-            },
+        return _verdict_model(
+            channel=channel,
+            status=Status.PERMITTED,
+            ground=acc.ground,
+            reasons=(),
+            questions=tuple(acc.questions),
+            warnings=tuple(acc.warnings),
+            obligations=tuple(obligations),
+            consent_id=acc.consent_id,
         )
     status = Status.REVIEW if acc.pending else Status.SUPPRESSED
+    reasons = tuple(acc.ground_reasons) if len(acc.ground_reasons) < 2 else _dedupe(acc.ground_reasons)
+    return _verdict_model(
+        channel=channel,
+        status=status,
+        ground=None,
+        reasons=reasons,
+        questions=tuple(acc.questions),
+        warnings=tuple(acc.warnings),
+        obligations=(),
+        consent_id=None,
+    )
+
+
+def _verdict_model(
+    channel: Channel,
+    status: Status,
+    ground: Finding | None,
+    reasons: tuple[Finding, ...],
+    questions: tuple[Finding, ...],
+    warnings: tuple[Finding, ...],
+    obligations: tuple[Finding, ...],
+    consent_id: str | None,
+) -> Verdict:
+    """The verdict of these parts; one shared verdict where every finding in it is shared.
+
+    Most verdicts say what many others say (no contact point and no consent for the fax,
+    say) from findings without context, which are shared already (make_finding).
+    Verdicts are frozen, so such a verdict too can be one object for every decision: a
+    decision kept in memory then holds fewer models for the garbage collector to walk.
+    The key is the identity of each shared finding, which the cache keeps alive."""
+    if consent_id is None and (ground is None or id(ground) in _SHARED_IDS):
+        key: list[Any] = [channel, status, None if ground is None else id(ground)]
+        for part in (reasons, questions, warnings, obligations):
+            for finding in part:
+                ident = id(finding)
+                if ident not in _SHARED_IDS:
+                    break
+                key.append(ident)
+            else:
+                key.append(None)  # the end of a part
+                continue
+            break  # a finding of this contact's own: the verdict is its own too
+        else:
+            shared = _VERDICTS.get(frozen := tuple(key))
+            if shared is None:
+                shared = _new_verdict(
+                    channel, status, ground, reasons, questions, warnings, obligations, None
+                )
+                if len(_VERDICTS) < _VERDICTS_LIMIT:
+                    _VERDICTS[frozen] = shared
+            return shared
+    return _new_verdict(channel, status, ground, reasons, questions, warnings, obligations, consent_id)
+
+
+def _new_verdict(
+    channel: Channel,
+    status: Status,
+    ground: Finding | None,
+    reasons: tuple[Finding, ...],
+    questions: tuple[Finding, ...],
+    warnings: tuple[Finding, ...],
+    obligations: tuple[Finding, ...],
+    consent_id: str | None,
+) -> Verdict:
     return build(
         Verdict,
         {
             "channel": channel,
             "status": status,
-            "ground": None,
-            "reasons": tuple(acc.ground_reasons)
-            if len(acc.ground_reasons) < 2
-            else _dedupe(acc.ground_reasons),
-            "questions": tuple(acc.questions),
-            "warnings": tuple(acc.warnings),
-            "obligations": (),
-            "consent_id": None,
+            "ground": ground,
+            "reasons": reasons,
+            "questions": questions,
+            "warnings": warnings,
+            "obligations": obligations,
+            "consent_id": consent_id,
         },
     )
+
+
+# Shared verdicts, by channel, status and the identities of their (shared) findings. A
+# rulebook yields a few dozen in practice; the bound keeps a pathological one in check.
+_VERDICTS: dict[tuple[Any, ...], Verdict] = {}
+_VERDICTS_LIMIT = 10_000
 
 
 def _apply(case: Case, rule: Rule, version: RuleVersion, result: Any, acc: _Acc) -> None:
@@ -510,6 +578,7 @@ _NO_CONTACT_POINT: Mapping[Channel, Finding] = {
     channel: make_finding("no_contact_point", "contact_point", None, {"contact_point": " or ".join(fields)})
     for channel, fields in _CONTACT_POINT.items()
 }
+_SHARED_IDS.update(id(f) for f in _NO_CONTACT_POINT.values())
 
 
 def _dedupe(findings: Sequence[Finding]) -> tuple[Finding, ...]:
