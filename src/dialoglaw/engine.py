@@ -369,41 +369,24 @@ def _verdict_model(
     Verdicts are frozen, so such a verdict too can be one object for every decision: a
     decision kept in memory then holds fewer models for the garbage collector to walk.
     The key is the identity of each shared finding, which the cache keeps alive."""
+    key = None
     if consent_id is None and (ground is None or id(ground) in _SHARED_IDS):
-        key: list[Any] = [channel, status, None if ground is None else id(ground)]
+        ids: list[Any] = [channel, status, None if ground is None else id(ground)]
         for part in (reasons, questions, warnings, obligations):
             for finding in part:
-                ident = id(finding)
-                if ident not in _SHARED_IDS:
+                if id(finding) not in _SHARED_IDS:
                     break
-                key.append(ident)
+                ids.append(id(finding))
             else:
-                key.append(None)  # the end of a part
+                ids.append(None)  # the end of a part
                 continue
             break  # a finding of this contact's own: the verdict is its own too
         else:
-            shared = _VERDICTS.get(frozen := tuple(key))
-            if shared is None:
-                shared = _new_verdict(
-                    channel, status, ground, reasons, questions, warnings, obligations, None
-                )
-                if len(_VERDICTS) < _VERDICTS_LIMIT:
-                    _VERDICTS[frozen] = shared
-            return shared
-    return _new_verdict(channel, status, ground, reasons, questions, warnings, obligations, consent_id)
-
-
-def _new_verdict(
-    channel: Channel,
-    status: Status,
-    ground: Finding | None,
-    reasons: tuple[Finding, ...],
-    questions: tuple[Finding, ...],
-    warnings: tuple[Finding, ...],
-    obligations: tuple[Finding, ...],
-    consent_id: str | None,
-) -> Verdict:
-    return build(
+            key = tuple(ids)
+            shared = _VERDICTS.get(key)
+            if shared is not None:
+                return shared
+    verdict = build(
         Verdict,
         {
             "channel": channel,
@@ -416,6 +399,9 @@ def _new_verdict(
             "consent_id": consent_id,
         },
     )
+    if key is not None and len(_VERDICTS) < _VERDICTS_LIMIT:
+        _VERDICTS[key] = verdict
+    return verdict
 
 
 # Shared verdicts, by channel, status and the identities of their (shared) findings. A
