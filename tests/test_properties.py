@@ -150,9 +150,10 @@ def test_a_shared_verdict_says_what_a_verdict_of_its_own_would_say(
     contact: Contact, message: Message, at: datetime
 ) -> None:
     # Verdicts made only of shared findings are shared between decisions (engine
-    # _verdict_model); with no finding known as shared, every verdict is built anew.
+    # _verdict_model); with no finding known as shared, every verdict is built anew. The
+    # first decision made every shared finding the second needs (frozen: none is new).
     shared = dialoglaw.decide(contact, message, at=at)
-    with patch.object(engine, "_SHARED_IDS", set()):
+    with patch.object(engine, "_SHARED_IDS", frozenset()):
         own = dialoglaw.decide(contact, message, at=at)
     assert shared == own
     assert shared.to_json() == own.to_json()
