@@ -10,10 +10,26 @@ from typing import Any
 import pytest
 
 import dialoglaw
-from dialoglaw import Act, Channel, Citation, Contact, Decision, Finding, Message, Policy, Status
+from dialoglaw import (
+    Act,
+    Channel,
+    Citation,
+    Contact,
+    Decision,
+    Finding,
+    Message,
+    Policy,
+    Status,
+    engine,
+    summary,
+)
+from dialoglaw.batch import BatchResult
 from dialoglaw.decision import build
-from dialoglaw.engine import make_finding
+from dialoglaw.engine import make_finding, per_verdict
+from dialoglaw.io import files
+from dialoglaw.io.files import result_record
 from dialoglaw.rules import RuleVersion
+from dialoglaw.summary import Summary
 from dialoglaw.validity import Validity
 
 BERLIN = dialoglaw.BERLIN
@@ -105,6 +121,50 @@ def test_verdicts_of_shared_findings_are_shared_and_a_consents_verdict_is_its_ow
     assert first[Channel.EMAIL].consent_id == "k-1"
     assert first[Channel.EMAIL] == second[Channel.EMAIL]
     assert first[Channel.EMAIL] is not second[Channel.EMAIL]
+
+
+def test_output_cells_and_summary_keys_are_made_once_per_shared_verdict(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # What the writers (result_record) and the summary make of a shared verdict is kept
+    # by its identity; a verdict of a contact's own is worked out each time and not kept.
+    decision = dialoglaw.decide(_contact(), MESSAGE, at=AT)
+    fax, email = decision[Channel.FAX], decision[Channel.EMAIL]
+    result = BatchResult(row=1, contact_id="c-1", decision=decision, error=None)
+    expected = result_record(result)
+    assert expected["fax_reasons"] == "no_contact_point;no_consent"
+    assert expected["email_status"] == "permitted"
+    assert id(fax) in files._CELLS
+    assert id(email) not in files._CELLS
+    made: list[Channel] = []
+    cells = files._cells
+
+    def counted_cells(verdict: dialoglaw.Verdict) -> Any:
+        made.append(verdict.channel)
+        return cells(verdict)
+
+    monkeypatch.setattr(files, "_cells", counted_cells)
+    assert result_record(result) == expected
+    assert Channel.FAX not in made
+    assert made.count(Channel.EMAIL) == 1
+
+    counted = Summary()
+    counted.add(result)
+    counted.add(result)
+    assert id(fax) in summary._REASON_KEYS
+    assert id(email) not in summary._REASON_KEYS
+    assert counted.reasons[Channel.FAX, "no_consent", "§ 7 Abs. 2 Nr. 2 UWG"] == 2
+
+
+def test_only_a_shared_verdict_is_remembered_by_its_identity() -> None:
+    decision = dialoglaw.decide(_contact(), MESSAGE, at=AT)
+    memo: dict[int, str] = {}
+    for verdict in decision.verdicts:
+        assert per_verdict(memo, verdict, lambda v: v.status.value) == verdict.status.value
+    shared = {id(v) for v in decision.verdicts if id(v) in engine._SHARED_VERDICTS}
+    assert id(decision[Channel.FAX]) in shared
+    assert set(memo) == shared
+    assert per_verdict(memo, decision[Channel.FAX], lambda v: "made anew") == "suppressed"
 
 
 def test_a_shared_finding_cites_its_own_version_after_other_versions_were_dropped() -> None:

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 from unittest.mock import patch
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import dialoglaw
-from dialoglaw import Channel, Contact, Decision, Message, Purpose, Status, engine
+from dialoglaw import Channel, Contact, Decision, Message, Purpose, Status, Verdict, engine, summary
+from dialoglaw.batch import BatchResult
+from dialoglaw.io import files
+from dialoglaw.io.files import result_record
+from dialoglaw.summary import Summary
 from dialoglaw.validity import german_date
 from tests.strategies import contacts, instants, messages
 
@@ -144,6 +150,10 @@ def test_a_business_is_never_treated_more_strictly_than_a_consumer(
     assert consumer - {Channel.PHONE} == business - {Channel.PHONE}
 
 
+def _made_anew(memo: object, verdict: Verdict, compute: Callable[[Verdict], Any]) -> Any:
+    return compute(verdict)
+
+
 @SETTINGS
 @given(contacts(), messages(), instants)
 def test_a_shared_verdict_says_what_a_verdict_of_its_own_would_say(
@@ -157,3 +167,16 @@ def test_a_shared_verdict_says_what_a_verdict_of_its_own_would_say(
         own = dialoglaw.decide(contact, message, at=at)
     assert shared == own
     assert shared.to_json() == own.to_json()
+    # What the writers and the summary remember of a shared verdict (engine.per_verdict)
+    # is what they make of the verdict anew.
+    results = [BatchResult(row=1, contact_id=contact.id, decision=d, error=None) for d in (shared, own)]
+    counts = [Summary(), Summary()]
+    counts[0].add(results[0])
+    remembered = result_record(results[0])
+    with (
+        patch.object(files, "per_verdict", _made_anew),
+        patch.object(summary, "per_verdict", _made_anew),
+    ):
+        counts[1].add(results[1])
+        assert remembered == result_record(results[1])
+    assert counts[0].to_dict() == counts[1].to_dict()

@@ -9,11 +9,11 @@ The engine knows no law itself; it never imports a jurisdiction.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from dialoglaw.channels import Audience, Channel, ConsentMethod, UnsettledChoice
 from dialoglaw.citations import Citation
@@ -401,6 +401,7 @@ def _verdict_model(
     )
     if key is not None and len(_VERDICTS) < _VERDICTS_LIMIT:
         _VERDICTS[key] = verdict
+        _SHARED_VERDICTS[id(verdict)] = verdict
     return verdict
 
 
@@ -408,6 +409,27 @@ def _verdict_model(
 # rulebook yields a few dozen in practice; the bound keeps a pathological one in check.
 _VERDICTS: dict[tuple[Any, ...], Verdict] = {}
 _VERDICTS_LIMIT = 10_000
+# The shared verdicts by identity, held here for good: an identity is never reused.
+_SHARED_VERDICTS: dict[int, Verdict] = {}
+
+_T = TypeVar("_T")
+
+
+def per_verdict(memo: dict[int, _T], verdict: Verdict, compute: Callable[[Verdict], _T]) -> _T:
+    """``compute(verdict)``, remembered in ``memo`` (by identity) where ``verdict`` is a
+    shared verdict. A shared verdict stands for many (65 % of the verdicts of the example
+    list), so what the output writers and the summary make of it is made once. Only a
+    shared verdict is remembered: it lives as long as the process, so its identity is
+    never another object's; ``compute`` must read nothing but the verdict."""
+    found = memo.get(id(verdict), _NOT_FOUND)
+    if found is _NOT_FOUND:
+        found = compute(verdict)
+        if id(verdict) in _SHARED_VERDICTS:
+            memo[id(verdict)] = found
+    return found  # type: ignore[no-any-return]
+
+
+_NOT_FOUND: Any = object()
 
 
 def _apply(case: Case, rule: Rule, version: RuleVersion, result: Any, acc: _Acc) -> None:

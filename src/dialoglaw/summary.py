@@ -8,7 +8,8 @@ from typing import Any
 
 from dialoglaw.batch import BatchResult
 from dialoglaw.channels import Channel
-from dialoglaw.decision import Status
+from dialoglaw.decision import Status, Verdict
+from dialoglaw.engine import per_verdict
 
 __all__ = ["Summary", "summarize"]
 
@@ -67,14 +68,13 @@ class Summary:
             self._errors += count
             self._error_codes[result.error.code if result.error else "unknown"] += count
             return
+        status, reasons = self._status, self._reasons
         for verdict in result.decision.verdicts:
             self._channels.setdefault(verdict.channel)
-            self._status[verdict.channel, verdict.status] += count
-            if verdict.status is Status.PERMITTED:
-                continue
-            for f in (*verdict.reasons, *verdict.questions):
-                code = f.code if f.code != "unsettled_law" else f"unsettled_law:{f.ctx.get('question')}"
-                self._reasons[verdict.channel, code, f.citation.de if f.citation else ""] += count
+            status[verdict.channel, verdict.status] += count
+            if verdict.status is not Status.PERMITTED:
+                for key in per_verdict(_REASON_KEYS, verdict, _reason_keys):
+                    reasons[key] += count
 
     def merge(self, other: Summary, times: int = 1) -> None:
         """Add the counts of ``other`` (as they are now), ``times`` over."""
@@ -163,6 +163,22 @@ class Summary:
 
     def __str__(self) -> str:
         return self.render()
+
+
+def _reason_keys(verdict: Verdict) -> tuple[tuple[Channel, str, str], ...]:
+    """The reason counter's keys of a verdict's reasons and questions."""
+    return tuple(
+        (
+            verdict.channel,
+            f.code if f.code != "unsettled_law" else f"unsettled_law:{f.ctx.get('question')}",
+            f.citation.de if f.citation else "",
+        )
+        for f in (*verdict.reasons, *verdict.questions)
+    )
+
+
+# The keys of the shared verdicts, by identity (engine.per_verdict).
+_REASON_KEYS: dict[int, tuple[tuple[Channel, str, str], ...]] = {}
 
 
 def summarize(results: Iterable[BatchResult]) -> Summary:

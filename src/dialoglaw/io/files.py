@@ -15,6 +15,8 @@ from typing import IO, Any, Literal
 
 from dialoglaw.batch import BatchResult, RowError, printable
 from dialoglaw.channels import Channel
+from dialoglaw.decision import Verdict
+from dialoglaw.engine import per_verdict
 from dialoglaw.errors import DialoglawError, InputError
 from dialoglaw.io.flat import flat_to_nested
 
@@ -485,16 +487,27 @@ def result_record(result: BatchResult, channels: Iterable[Channel] = tuple(Chann
             rec[status] = "error" if decision is None else None
             rec[ground] = rec[reasons] = rec[citation] = None
             continue
-        findings = [verdict.ground] if verdict.ground else [*verdict.reasons, *verdict.questions]
-        first = next((f for f in findings if f.citation is not None), None)
-        rec[status] = verdict.status.value
-        rec[ground] = verdict.ground.code if verdict.ground else None
-        codes = [f.code for f in verdict.reasons] + [
-            f"unsettled_law:{f.ctx['question']}" for f in verdict.questions
-        ]
-        rec[reasons] = ";".join(dict.fromkeys(codes)) or None
-        rec[citation] = first.citation.de if first and first.citation else None
+        rec[status], rec[ground], rec[reasons], rec[citation] = per_verdict(_CELLS, verdict, _cells)
     return rec
+
+
+def _cells(verdict: Verdict) -> tuple[str, str | None, str | None, str | None]:
+    """A verdict's four output cells: status, ground, reasons and the first citation."""
+    findings = [verdict.ground] if verdict.ground else [*verdict.reasons, *verdict.questions]
+    first = next((f for f in findings if f.citation is not None), None)
+    codes = [f.code for f in verdict.reasons] + [
+        f"unsettled_law:{f.ctx['question']}" for f in verdict.questions
+    ]
+    return (
+        verdict.status.value,
+        verdict.ground.code if verdict.ground else None,
+        ";".join(dict.fromkeys(codes)) or None,
+        first.citation.de if first and first.citation else None,
+    )
+
+
+# The cells of the shared verdicts, by identity (engine.per_verdict).
+_CELLS: dict[int, tuple[str, str | None, str | None, str | None]] = {}
 
 
 _RESULT_KEYS: Mapping[Channel, tuple[str, str, str, str]] = {
