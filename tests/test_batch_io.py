@@ -11,6 +11,7 @@ import csv
 import importlib.util
 import itertools
 import json
+import re
 from collections.abc import Generator, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -181,6 +182,63 @@ def test_every_example_contact_survives_the_flat_layout_and_the_csv_file() -> No
     for item, contact in zip(from_csv, nested, strict=True):
         assert not isinstance(item, RowError), item
         assert Contact.model_validate(item) == contact
+
+
+@pytest.mark.parametrize(
+    ("cells", "message"),
+    [
+        (
+            {"sms_consent_method": "written_signed"},
+            "'sms_consent_at' is required when other sms consent columns are given",
+        ),
+        (
+            {"email_consent_at": "2023-02-01T10:00:00+01:00", "email_confirmation_channel": "email"},
+            "'email_confirmed_at' is required when a confirmation channel is given",
+        ),
+        ({"fax_withdrawn_at": "gestern"}, "'fax_consent_at' is required when other fax consent columns"),
+        (
+            {"phone_consent_at": "2023-02-01T10:00:00+01:00", "phone_last_used_at": "gestern"},
+            "'phone_last_used_at' must be an ISO 8601 date-time or a German date TT.MM.JJJJ",
+        ),
+        ({"e_mail": "max@example.de"}, "'e_mail' is not a column of the flat layout"),
+    ],
+)
+def test_a_flat_row_with_an_incomplete_consent_is_an_error_naming_the_cell(
+    cells: dict[str, str], message: str
+) -> None:
+    with pytest.raises(InputError, match=re.escape(message)):
+        flat_to_nested({"id": "c-1", **cells})
+
+
+def test_a_flat_consent_reads_every_one_of_its_cells() -> None:
+    granted, confirmed = "2023-02-01T10:00:00+01:00", "2023-02-01T10:05:00+01:00"
+    row = {
+        "id": "c-1",
+        "sms_consent_at": granted,
+        "sms_consent_method": "double_opt_in",
+        "sms_consent_senders": f" {SENDER} ; ",
+        "sms_consent_scope": "coffee;tea",
+        "sms_confirmed_at": confirmed,
+        "sms_withdrawn_at": "2024-02-01T10:00:00+01:00",
+        "sms_last_used_at": "2023-06-01T10:00:00+01:00",
+        "sms_subject_age": "17",
+        "sms_tied_to": "newsletter",
+    }
+    (consent,) = flat_to_nested(row)["consents"]
+    assert consent == {
+        "id": "c-1:sms",
+        "channels": ["sms"],
+        "granted_at": datetime.fromisoformat(granted),
+        "method": "double_opt_in",
+        "senders": [SENDER],
+        "scope": ["coffee", "tea"],
+        "confirmed_at": datetime.fromisoformat(confirmed),
+        "confirmation_channel": "sms",
+        "withdrawn_at": datetime(2024, 2, 1, 10, tzinfo=BERLIN),
+        "used_at": [datetime(2023, 6, 1, 11, tzinfo=BERLIN)],  # summer time: +02:00
+        "subject_age": "17",
+        "tied_to": "newsletter",
+    }
 
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])

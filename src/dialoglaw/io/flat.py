@@ -178,11 +178,11 @@ def flat_to_nested(row: Mapping[str, Any]) -> dict[str, Any]:
     """Convert one flat row to the nested model's dict. Raises :class:`InputError`
     naming the column for unknown columns and unreadable cells."""
     cells = _clean(row)
-    unknown = sorted(set(row) - _KNOWN)
-    problems = [
-        Problem(format_loc((c,)), "is not a column of the flat layout", "extra_forbidden") for c in unknown
-    ]
-    if problems:
+    if not row.keys() <= _KNOWN:
+        problems = [
+            Problem(format_loc((c,)), "is not a column of the flat layout", "extra_forbidden")
+            for c in sorted(set(row) - _KNOWN)
+        ]
         raise InputError("row", problems)
     nested: dict[str, Any] = {}
     for key in ("id", "audience", "country", "email", "phone", "mobile", "fax", "messenger", "birth_date"):
@@ -230,35 +230,44 @@ def _maybe_dt(cells: Mapping[str, Any], column: str) -> datetime | None:
 
 
 def _consent(cells: Mapping[str, Any], channel: Channel, contact_id: Any) -> dict[str, Any] | None:
-    p = f"{channel.value}_"
-    present = [f for f in _CONSENT_FIELDS if p + f in cells]
-    if not present:
+    name = _CONSENT_NAMES[channel]
+    if cells.keys().isdisjoint(name.values()):  # most rows hold few consents
         return None
-    if "consent_at" not in present:
-        raise _cell(p + "consent_at", f"is required when other {channel.value} consent columns are given")
+    granted = name["consent_at"]
+    if granted not in cells:
+        raise _cell(granted, f"is required when other {channel.value} consent columns are given")
     consent: dict[str, Any] = {
-        "id": str(cells.get(p + "consent_id", f"{contact_id}:{channel.value}")),
+        "id": str(cells.get(name["consent_id"], f"{contact_id}:{channel.value}")),
         "channels": [channel.value],
-        "granted_at": parse_datetime(cells[p + "consent_at"], p + "consent_at"),
-        "method": cells.get(p + "consent_method"),
-        "senders": _list(cells.get(p + "consent_senders", "")),
+        "granted_at": parse_datetime(cells[granted], granted),
+        "method": cells.get(name["consent_method"]),
+        "senders": _list(cells.get(name["consent_senders"], "")),
     }
-    if p + "consent_scope" in cells:
-        consent["scope"] = _list(cells[p + "consent_scope"])
-    if p + "confirmed_at" in cells:
-        consent["confirmed_at"] = parse_datetime(cells[p + "confirmed_at"], p + "confirmed_at")
-        consent["confirmation_channel"] = str(cells.get(p + "confirmation_channel", channel.value)).strip()
-    elif p + "confirmation_channel" in cells:
-        raise _cell(p + "confirmed_at", "is required when a confirmation channel is given")
-    if p + "withdrawn_at" in cells:
-        consent["withdrawn_at"] = parse_datetime(cells[p + "withdrawn_at"], p + "withdrawn_at")
-    if p + "last_used_at" in cells:
-        consent["used_at"] = [parse_datetime(cells[p + "last_used_at"], p + "last_used_at")]
-    if p + "subject_age" in cells:
-        consent["subject_age"] = cells[p + "subject_age"]
-    if p + "tied_to" in cells:
-        consent["tied_to"] = cells[p + "tied_to"]
+    column = name["consent_scope"]
+    if column in cells:
+        consent["scope"] = _list(cells[column])
+    column = name["confirmed_at"]
+    if column in cells:
+        consent["confirmed_at"] = parse_datetime(cells[column], column)
+        consent["confirmation_channel"] = str(cells.get(name["confirmation_channel"], channel.value)).strip()
+    elif name["confirmation_channel"] in cells:
+        raise _cell(column, "is required when a confirmation channel is given")
+    for field, key in (("withdrawn_at", "withdrawn_at"), ("last_used_at", "used_at")):
+        column = name[field]
+        if column in cells:
+            instant = parse_datetime(cells[column], column)
+            consent[key] = [instant] if key == "used_at" else instant
+    for field in ("subject_age", "tied_to"):
+        column = name[field]
+        if column in cells:
+            consent[field] = cells[column]
     return consent
+
+
+# Per flat channel, the column of each consent field ("email_consent_at" …).
+_CONSENT_NAMES: Mapping[Channel, Mapping[str, str]] = {
+    c: {f: f"{c.value}_{f}" for f in _CONSENT_FIELDS} for c in FLAT_CHANNELS
+}
 
 
 def _customer(cells: Mapping[str, Any]) -> dict[str, Any]:
