@@ -29,7 +29,7 @@ from dialoglaw.validity import german_date
 if TYPE_CHECKING:
     from dialoglaw.privacy import SuppressionList
 
-__all__ = ["decide", "make_finding"]
+__all__ = ["decide", "make_finding", "per_verdict"]
 
 DEFAULT_POLICY = Policy()
 _ALL_CHANNELS = tuple(Channel)
@@ -417,10 +417,16 @@ _T = TypeVar("_T")
 
 def per_verdict(memo: dict[int, _T], verdict: Verdict, compute: Callable[[Verdict], _T]) -> _T:
     """``compute(verdict)``, remembered in ``memo`` (by identity) where ``verdict`` is a
-    shared verdict. A shared verdict stands for many (65 % of the verdicts of the example
-    list), so what the output writers and the summary make of it is made once. Only a
-    shared verdict is remembered: it lives as long as the process, so its identity is
-    never another object's; ``compute`` must read nothing but the verdict."""
+    shared verdict.
+
+    Most verdicts are shared: one frozen object for every decision that says the same
+    for a channel (65 % of the verdicts of the example list). What a writer or a counter
+    makes of a verdict (the output cells of :func:`dialoglaw.io.result_record`, the keys
+    of :class:`dialoglaw.summary.Summary`) is made once per shared verdict. Only a shared
+    verdict is remembered: it lives as long as the process, so its identity is never
+    another object's. ``compute`` must read nothing but the verdict; ``memo`` is a dict
+    of the caller's own, one per ``compute``, and grows to at most the number of shared
+    verdicts (bounded)."""
     found = memo.get(id(verdict), _NOT_FOUND)
     if found is _NOT_FOUND:
         found = compute(verdict)
