@@ -252,11 +252,12 @@ def _consent(cells: Mapping[str, Any], channel: Channel, contact_id: Any) -> dic
         consent["confirmation_channel"] = str(cells.get(name["confirmation_channel"], channel.value)).strip()
     elif name["confirmation_channel"] in cells:
         raise _cell(column, "is required when a confirmation channel is given")
-    for field, key in (("withdrawn_at", "withdrawn_at"), ("last_used_at", "used_at")):
-        column = name[field]
-        if column in cells:
-            instant = parse_datetime(cells[column], column)
-            consent[key] = [instant] if key == "used_at" else instant
+    column = name["withdrawn_at"]
+    if column in cells:
+        consent["withdrawn_at"] = parse_datetime(cells[column], column)
+    column = name["last_used_at"]
+    if column in cells:
+        consent["used_at"] = [parse_datetime(cells[column], column)]
     for field in ("subject_age", "tied_to"):
         column = name[field]
         if column in cells:
