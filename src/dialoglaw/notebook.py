@@ -24,7 +24,7 @@ from dialoglaw.channels import Channel
 from dialoglaw.decision import Status
 from dialoglaw.errors import InputError
 from dialoglaw.io.files import result_record
-from dialoglaw.summary import Summary
+from dialoglaw.summary import Summary, reason_keys
 
 __all__ = ["DECISION_COLUMNS", "SUMMARY_COLUMNS", "Backend", "decisions_to_frame", "summary_frame"]
 
@@ -205,9 +205,8 @@ def summary_frame(results_or_summary: Summary | Iterable[BatchResult], backend: 
             for verdict in result.decision.verdicts:
                 if verdict.status is Status.PERMITTED:
                     continue
-                for f in (*verdict.reasons, *verdict.questions):
-                    code = f.code if f.code != "unsettled_law" else f"unsettled_law:{f.ctx.get('question')}"
-                    reasons[verdict.channel, verdict.status, code, f.citation.de if f.citation else ""] += 1
+                for channel, code, cite in reason_keys(verdict):
+                    reasons[channel, verdict.status, code, cite] += 1
     order = {channel: i for i, channel in enumerate(Channel)}
     statuses = list(Status)
     rows: list[tuple[str | None, str | None, str | None, str | None, int]] = [

@@ -73,7 +73,7 @@ class Summary:
             self._channels.setdefault(verdict.channel)
             status[verdict.channel, verdict.status] += count
             if verdict.status is not Status.PERMITTED:
-                for key in per_verdict(_REASON_KEYS, verdict, _reason_keys):
+                for key in reason_keys(verdict):
                     reasons[key] += count
 
     def merge(self, other: Summary, times: int = 1) -> None:
@@ -165,8 +165,13 @@ class Summary:
         return self.render()
 
 
+def reason_keys(verdict: Verdict) -> tuple[tuple[Channel, str, str], ...]:
+    """The reason counter's keys (channel, code, citation) of a verdict's reasons and
+    questions; an unsettled question counts as ``unsettled_law:<question id>``."""
+    return per_verdict(_REASON_KEYS, verdict, _reason_keys)
+
+
 def _reason_keys(verdict: Verdict) -> tuple[tuple[Channel, str, str], ...]:
-    """The reason counter's keys of a verdict's reasons and questions."""
     return tuple(
         (
             verdict.channel,
