@@ -25,7 +25,7 @@ from dialoglaw import (
 )
 from dialoglaw.batch import BatchResult
 from dialoglaw.decision import build
-from dialoglaw.engine import make_finding, per_verdict
+from dialoglaw.engine import _dedupe, make_finding, per_verdict
 from dialoglaw.io import files
 from dialoglaw.io.files import result_record
 from dialoglaw.rules import RuleVersion
@@ -186,6 +186,62 @@ def test_a_decision_answers_per_channel_and_selects_the_first_permitted() -> Non
     assert decision.select([Channel.SMS, Channel.FAX]) is None
     assert decision.ruleset == "DE-2026-11-23"
     assert decision.jurisdiction == "DE"
+
+
+@pytest.mark.parametrize(
+    ("points", "line_type"),
+    [
+        ({"mobile": "030 7654321"}, "fixed_line"),
+        ({"phone": "030 7654321"}, "fixed_line"),
+        ({"mobile": "030 7654321", "phone": "0800 1234567"}, "fixed_line"),
+        ({"mobile": "0800 1234567", "phone": "030 7654321"}, "toll_free"),
+        ({"mobile": "030 7654321", "phone": "0171 1234567"}, None),
+        ({"mobile": "0171 1234567", "phone": "030 7654321"}, None),
+        ({"phone": "0171 1234567"}, None),
+    ],
+)
+def test_an_sms_needs_a_line_that_takes_texts_and_else_names_the_first_lines_type(
+    points: dict[str, str], line_type: str | None
+) -> None:
+    # The mobile field is read before the phone field (engine._CONTACT_POINT); either
+    # number that takes texts will do.
+    decision = dialoglaw.decide(Contact.model_validate({"id": "c-1", **points}), MESSAGE, at=AT)
+    unsuitable = [f.ctx for f in decision["sms"].reasons if f.code == "contact_point_unsuitable"]
+    assert unsuitable == ([] if line_type is None else [{"line_type": line_type}])
+    assert "no_contact_point" not in decision["sms"].codes
+    for channel in ("phone", "automated_call"):  # a line of any type can be called
+        assert not {"no_contact_point", "contact_point_unsuitable"} & set(decision[channel].codes)
+
+
+def test_a_channel_without_its_contact_point_says_which_it_lacks() -> None:
+    decision = dialoglaw.decide(
+        Contact.model_validate({"id": "c-1", "mobile": "0171 1234567"}), MESSAGE, at=AT
+    )
+    lacking = {
+        v.channel.value: v.reasons[0].ctx["contact_point"] for v in decision if "no_contact_point" in v.codes
+    }
+    assert lacking == {
+        "postal": "postal_address",
+        "leaflet": "postal_address",
+        "fax": "fax",
+        "email": "email",
+        "messenger": "messenger",
+    }
+
+
+def test_repeated_findings_are_given_once_and_findings_that_differ_all_in_order() -> None:
+    version = RuleVersion(valid=Validity(date(2020, 1, 1)), citation=Citation.statute(Act.UWG, 7, 2))
+    one = make_finding("no_consent", "r", version, {"consent_id": "k-1"})
+    again = make_finding("no_consent", "r", version, {"consent_id": "k-1"})
+    other = make_finding("no_consent", "r", version, {"consent_id": "k-2"})
+    listed = make_finding("objection", "r", version, {"channels": ["email"]})
+    listed_again = make_finding("objection", "r", version, {"channels": ["email"]})
+    shared = make_finding("robinson_listed", "s", version)
+    assert one is not again
+    assert _dedupe([one, again, other, shared]) == (one, other, shared)
+    assert _dedupe([listed, shared, listed_again]) == (listed, shared)  # a list in the context
+    assert _dedupe([shared, one, other]) == (shared, one, other)
+    assert _dedupe([one]) == (one,)
 
 
 def test_channels_limits_the_verdicts_in_the_order_given() -> None:

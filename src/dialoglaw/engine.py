@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
+from itertools import repeat
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from dialoglaw.channels import Audience, Channel, ConsentMethod, UnsettledChoice
@@ -140,11 +141,16 @@ def decide(
     audience = policy.unknown_audience if contact.audience is Audience.UNKNOWN else contact.audience
     suppressed = frozenset() if suppressions is None else suppressions.matches(contact)
     case = Case(contact, message, at, day, audience, policy, suppressed)
-    wanted = _ALL_CHANNELS if channels is None else _channels(channels)
     advertising = message.is_advertising
-    verdicts = tuple(
-        _verdict(_plan(book, day, channel, audience), case, channel, advertising) for channel in wanted
-    )
+    if channels is None:  # all eight: their plans in one lookup
+        verdicts = tuple(
+            map(_verdict, _plans(book, day, audience), repeat(case), _ALL_CHANNELS, repeat(advertising))
+        )
+    else:
+        wanted = _channels(channels)
+        verdicts = tuple(
+            _verdict(_plan(book, day, channel, audience), case, channel, advertising) for channel in wanted
+        )
     return build(
         Decision,
         {
@@ -226,6 +232,8 @@ class _Plan:
     consent_warnings: Pairs
     obligations: Pairs
     neutral_obligations: Pairs
+    deny: Finding | None
+    """The requirement's own reason where no ground holds (shared: it has no context)."""
 
 
 @lru_cache(maxsize=65536)
@@ -239,7 +247,8 @@ def _plan(book: Rulebook, day: date, channel: Channel, audience: Audience) -> _P
     if len(requirements) != 1:
         msg = f"Expected one requirement for {channel.value}/{audience.value}, found {len(requirements)}."
         raise RulebookError(msg)
-    level = requirements[0][1].level
+    req = requirements[0][1]
+    level = req.level
     grounds = [(r, v) for r, v in by_kind[Kind.GROUND] if r.advertising_only and level in r.levels]
     grounds.sort(key=lambda rv: rv[0].code != "express_consent")  # consent first: the strongest ground
     obligations = tuple((r, v) for r, v in by_kind[Kind.OBLIGATION] if r.obligation_test is not None)
@@ -254,7 +263,14 @@ def _plan(book: Rulebook, day: date, channel: Channel, audience: Audience) -> _P
         consent_warnings=tuple((r, v) for r, v in by_kind[Kind.WARNING] if r.consent_test is not None),
         obligations=obligations,
         neutral_obligations=tuple((r, v) for r, v in obligations if not r.advertising_only),
+        deny=None if req.deny is None else make_finding(req.deny, requirements[0][0].id, req),
     )
+
+
+@lru_cache(maxsize=8192)
+def _plans(book: Rulebook, day: date, audience: Audience) -> tuple[_Plan, ...]:
+    """The plans of all channels (``_ALL_CHANNELS``), in one cached lookup a decision."""
+    return tuple(_plan(book, day, channel, audience) for channel in _ALL_CHANNELS)
 
 
 class _Acc:
@@ -288,20 +304,28 @@ def _verdict(plan: _Plan, case: Case, channel: Channel, advertising: bool) -> Ve
         req_rule, req = plan.requirement
         for rule, version in plan.grounds:
             if rule.code == "express_consent":
-                _consent_ground(plan, case, channel, rule, version, req_rule, req, acc)
+                # Only a consent to this channel can be its ground (none: no ground, no
+                # reason). A loop, not a comprehension: see _retention.
+                candidates = []
+                for consent in case.contact.consents:
+                    if channel in consent.channels:
+                        candidates.append(consent)  # noqa: PERF401
+                if not candidates:
+                    continue
+                _consent_ground(plan, case, channel, candidates, rule, version, req_rule, req, acc)
                 if acc.ground is not None:
                     break  # the strongest ground; no need to look further
             else:
                 _apply(case, rule, version, rule.test(case, channel, version), acc)
         # No ground: the requirement itself is the first reason (unless already given).
-        deny = req.deny
+        deny = plan.deny
         if (
             acc.ground is None
             and not acc.pending
             and deny is not None
-            and (not acc.ground_reasons or all(f.code != deny for f in acc.ground_reasons))
+            and (not acc.ground_reasons or all(f.code != deny.code for f in acc.ground_reasons))
         ):
-            acc.ground_reasons.insert(0, make_finding(deny, req_rule.id, req))
+            acc.ground_reasons.insert(0, deny)
     else:
         for rule, version in plan.neutral_grounds:
             _apply(case, rule, version, rule.test(case, channel, version), acc)
@@ -483,17 +507,15 @@ def _consent_ground(
     plan: _Plan,
     case: Case,
     channel: Channel,
+    candidates: list[Consent],
     rule: Rule,
     version: RuleVersion,
     req_rule: Rule,
     req: RuleVersion,
     acc: _Acc,
 ) -> None:
-    """Whether some consent on file is a valid ground for ``channel``."""
-    candidates = []
-    for consent in case.contact.consents:
-        if channel in consent.channels:
-            candidates.append(consent)  # noqa: PERF401 - see _retention
+    """Whether one of ``candidates``, the consents on file to ``channel``, is a valid
+    ground for it."""
     if len(candidates) > 1:
         candidates.sort(key=_granted, reverse=True)  # the latest first (stable for ties)
     implied_fails = req.level is not Level.PRESUMED_CONSENT
@@ -568,20 +590,22 @@ def _consent_finding(rule: Rule, version: RuleVersion, req: RuleVersion, consent
 
 
 def _contact_point_bars(contact: Contact, channel: Channel) -> list[Finding]:
-    present = []  # a loop, not a comprehension: see _retention
-    for field in _CONTACT_POINT[channel]:
-        point = getattr(contact, field)
-        if point is not None:
-            present.append(point)
-    if not present:
-        return [_NO_CONTACT_POINT[channel]]
-    if channel is Channel.SMS and not any(p.sms_capable for p in present):
+    # At most two fields a channel, read without a loop (eight calls a decision).
+    fields = _CONTACT_POINT[channel]
+    point = getattr(contact, fields[0])
+    other = getattr(contact, fields[1]) if len(fields) > 1 else None
+    if point is None:
+        if other is None:
+            return [_NO_CONTACT_POINT[channel]]
+        point, other = other, None
+    # SMS needs a line that takes texts; the finding names the first point's line type.
+    if channel is Channel.SMS and not point.sms_capable and (other is None or not other.sms_capable):
         return [
             make_finding(
                 "contact_point_unsuitable",
                 "contact_point",
                 None,
-                {"line_type": present[0].line_type.value},
+                {"line_type": point.line_type.value},
             )
         ]
     return []
@@ -597,6 +621,13 @@ _SHARED_IDS.update(id(f) for f in _NO_CONTACT_POINT.values())
 
 def _dedupe(findings: Sequence[Finding]) -> tuple[Finding, ...]:
     if len(findings) < 2:  # the common case: nothing to compare
+        return tuple(findings)
+    # Findings of distinct rules and codes cannot repeat one another: their contexts
+    # need not be compared (3.5 lists a decision, almost all of them such).
+    rules = set()
+    for f in findings:
+        rules.add((f.code, f.rule_id))
+    if len(rules) == len(findings):
         return tuple(findings)
     seen: set[Any] = set()
     out: list[Finding] = []
