@@ -251,6 +251,14 @@ def test_channels_limits_the_verdicts_in_the_order_given() -> None:
         decision[Channel.POSTAL]
 
 
+def test_all_channels_given_in_any_order_or_form_decide_as_all_by_default() -> None:
+    default = dialoglaw.decide(_contact(), MESSAGE, at=AT)
+    assert dialoglaw.decide(_contact(), MESSAGE, at=AT, channels=tuple(Channel)) == default
+    assert dialoglaw.decide(_contact(), MESSAGE, at=AT, channels=[c.value for c in Channel]) == default
+    backwards = dialoglaw.decide(_contact(), MESSAGE, at=AT, channels=tuple(reversed(Channel)))
+    assert backwards.verdicts == tuple(reversed(default.verdicts))
+
+
 def test_explanations_render_in_english_and_german_with_citations() -> None:
     decision = dialoglaw.decide(_contact(), MESSAGE, at=AT)
     en = decision.explain("en")

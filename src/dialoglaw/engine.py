@@ -142,7 +142,8 @@ def decide(
     suppressed = frozenset() if suppressions is None else suppressions.matches(contact)
     case = Case(contact, message, at, day, audience, policy, suppressed)
     advertising = message.is_advertising
-    if channels is None:  # all eight: their plans in one lookup
+    # All eight (the engines pass them all as a tuple): their plans in one lookup.
+    if channels is None or (type(channels) is tuple and channels == _ALL_CHANNELS):
         verdicts = tuple(
             map(_verdict, _plans(book, day, audience), repeat(case), _ALL_CHANNELS, repeat(advertising))
         )
