@@ -248,6 +248,8 @@ class _PhoneTables:
     prefix_source: str  # the part of a shaped text before the NSN
     general: _Desc
     specific: tuple[tuple[_Desc, LineType], ...]  # in _number_type_helper's order
+    any_specific: re.Pattern[str] | None
+    """Matches every NSN some specific type's pattern matches (None: no such pattern)."""
     fixed_line: _Desc
     mobile: _Desc
     same_mobile_and_fixed_line_pattern: bool
@@ -314,13 +316,18 @@ def _phone_tables() -> _PhoneTables | None:
     country = rf"(?:\+|00){code} ?(?:\({np}\) ?)?"
     shape = rf"(?:{country}|{np})([1-9]{digits})|\({np}([1-9][0-9]*)\) ?([0-9]{digits})"
     prefix = rf"(?:{country}|\(?{np})"
+    specific_descs = tuple((_desc(desc), line(kind)) for desc, kind in specific)
+    # The rare types (premium rate, toll free, ...) are tested one by one only where one
+    # of their patterns matches: most numbers are of none of them (as phone_cells does).
+    sources = [d.source for d, _ in specific_descs if d.pattern is not None]
     return _PhoneTables(
         country_code=code,
         shape=re.compile(shape),
         shape_source=shape,
         prefix_source=prefix,
         general=_desc(general),
-        specific=tuple((_desc(desc), line(kind)) for desc, kind in specific),
+        specific=specific_descs,
+        any_specific=re.compile("|".join(f"(?:{source})" for source in sources)) if sources else None,
         fixed_line=_desc(metadata.fixed_line),
         mobile=_desc(metadata.mobile),
         same_mobile_and_fixed_line_pattern=bool(metadata.same_mobile_and_fixed_line_pattern),
@@ -334,9 +341,10 @@ def _line_type(tables: _PhoneTables, nsn: str) -> LineType | None:
     """phonenumbers' ``_number_type_helper``; ``None`` for UNKNOWN (an invalid number)."""
     if not tables.general.matches(nsn):
         return None
-    for desc, line_type in tables.specific:
-        if desc.matches(nsn):
-            return line_type
+    if tables.any_specific is not None and tables.any_specific.fullmatch(nsn) is not None:
+        for desc, line_type in tables.specific:
+            if desc.matches(nsn):
+                return line_type
     if tables.fixed_line.matches(nsn):
         if tables.same_mobile_and_fixed_line_pattern or tables.mobile.matches(nsn):
             return tables.fixed_line_or_mobile_type
