@@ -36,7 +36,7 @@ DEFAULT_POLICY = Policy()
 _ALL_CHANNELS = tuple(Channel)
 
 # Which contact point each channel needs (fact, not law; findings carry no citation).
-_CONTACT_POINT: Mapping[Channel, tuple[str, ...]] = {
+_CONTACT_POINT: Mapping[Channel, tuple[str] | tuple[str, str]] = {  # at most two: see below
     Channel.POSTAL: ("postal_address",),
     Channel.LEAFLET: ("postal_address",),
     Channel.PHONE: ("phone", "mobile"),
@@ -248,7 +248,7 @@ def _plan(book: Rulebook, day: date, channel: Channel, audience: Audience) -> _P
     if len(requirements) != 1:
         msg = f"Expected one requirement for {channel.value}/{audience.value}, found {len(requirements)}."
         raise RulebookError(msg)
-    req = requirements[0][1]
+    req_rule, req = requirements[0]
     level = req.level
     grounds = [(r, v) for r, v in by_kind[Kind.GROUND] if r.advertising_only and level in r.levels]
     grounds.sort(key=lambda rv: rv[0].code != "express_consent")  # consent first: the strongest ground
@@ -264,7 +264,7 @@ def _plan(book: Rulebook, day: date, channel: Channel, audience: Audience) -> _P
         consent_warnings=tuple((r, v) for r, v in by_kind[Kind.WARNING] if r.consent_test is not None),
         obligations=obligations,
         neutral_obligations=tuple((r, v) for r, v in obligations if not r.advertising_only),
-        deny=None if req.deny is None else make_finding(req.deny, requirements[0][0].id, req),
+        deny=None if req.deny is None else make_finding(req.deny, req_rule.id, req),
     )
 
 

@@ -21,7 +21,7 @@ from dialoglaw.citations import Act, Citation
 from dialoglaw.facts import Consent, Contact
 from dialoglaw.jurisdictions.de.citations import BGH_DOI, bgb, uwg
 from dialoglaw.jurisdictions.de.dates import FAIR_CONTRACTS_2021
-from dialoglaw.jurisdictions.de.uwg_7a import AUTOMATED_QUESTION, end_of_period
+from dialoglaw.jurisdictions.de.uwg_7a import AUTOMATED_QUESTION, end_of_period, last_trigger
 from dialoglaw.jurisdictions.eu.citations import art
 from dialoglaw.policy import Policy
 from dialoglaw.retention import Retention
@@ -56,11 +56,8 @@ class GermanRetention:
         return self._practice(consent, policy)
 
     def _section_7a(self, consent: Consent, question: str | None) -> Retention:
-        # The latest trigger (grant or use) starts the period that ends last (retain_until).
-        last = german_date(consent.granted_at)
-        for used in consent.used_at:
-            last = max(last, german_date(used))
-        until = end_of_period(last)
+        last = last_trigger(consent)  # read once: the date and the "old consent" test
+        until = end_of_period(last)  # retain_until(consent)
         if question is None and last < FAIR_CONTRACTS_2021:
             # Granted and last used before § 7a entered into force: open whether the
             # duty reaches it (BNetzA "Alteinwilligungen" guidance not verified).

@@ -25,7 +25,7 @@ from dialoglaw.jurisdictions.de.dates import FAIR_CONTRACTS_2021
 from dialoglaw.rules import Case, Kind, Rule, RuleVersion
 from dialoglaw.validity import Validity, german_date
 
-__all__ = ["RETENTION_YEARS", "RULES", "end_of_period", "retain_until", "statutory_applies"]
+__all__ = ["RETENTION_YEARS", "RULES", "end_of_period", "last_trigger", "retain_until", "statutory_applies"]
 
 RETENTION_YEARS = 5
 AUTOMATED_QUESTION = "de.uwg.7a.automated_call"
@@ -39,11 +39,15 @@ def end_of_period(trigger: date, years: int = RETENTION_YEARS) -> date:
     return trigger + relativedelta(years=years)
 
 
+def last_trigger(consent: Consent, uses: Iterable[datetime] = ()) -> date:
+    """The German day of the latest trigger of the period: the grant or a use."""
+    return max(german_date(t) for t in (consent.granted_at, *consent.used_at, *uses))
+
+
 def retain_until(consent: Consent, uses: Iterable[datetime] = ()) -> date:
     """The last day to keep the proof: the later of grant + 5 years and each use + 5 years
     (a withdrawal does not end the duty for past uses)."""
-    triggers = [consent.granted_at, *consent.used_at, *uses]
-    return end_of_period(max(german_date(t) for t in triggers))
+    return end_of_period(last_trigger(consent, uses))
 
 
 def statutory_applies(case: Case, channel: Channel) -> bool:
