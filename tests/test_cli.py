@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import io
 import json
 import os
 import re
@@ -17,6 +18,7 @@ import sys
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -514,3 +516,32 @@ def test_the_command_sets_its_allocator_default_before_polars_loads_and_keeps_th
         [sys.executable, "-c", _PROBE], capture_output=True, text=True, env=env, check=True, timeout=60
     )
     assert done.stdout.split() == [expected, "False", "0"]
+
+
+@pytest.mark.parametrize(("suffix", "coded"), [(".parquet", True), (".csv", False), (".jsonl", False)])
+def test_check_hands_the_parquet_writer_dictionary_encoded_verdicts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, suffix: str, coded: bool
+) -> None:
+    """For a Parquet file the engine gives its verdicts dictionary-encoded (polars
+    Categorical), which the writer takes as they are; text files get text."""
+    import polars as pl
+
+    import dialoglaw.io
+    from dialoglaw.cli import main
+
+    seen: list[bool] = []
+    write_frames = dialoglaw.io.write_frames
+
+    def spy(frames: Any, *args: Any, **kwargs: Any) -> Any:
+        def watched() -> Any:
+            for frame in frames:
+                seen.append(frame.schema["email_status"] == pl.Categorical)
+                yield frame
+
+        return write_frames(watched(), *args, **kwargs)
+
+    monkeypatch.setattr(dialoglaw.io, "write_frames", spy)
+    target = tmp_path / f"out{suffix}"
+    assert main(["check", str(CAMPAIGN_CSV), *SEND, "--out", str(target), "--quiet"], out=io.StringIO()) == 0
+    assert seen and set(seen) == {coded}
+    assert target.stat().st_size > 0

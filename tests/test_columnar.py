@@ -906,3 +906,75 @@ def test_whole_numbers_in_float_columns_as_pandas_reads_them_are_read_as_their_t
         got = decide_frame(changed, MESSAGE, at=AT)
         assert got.frame.to_dicts() == _reference(changed.to_dicts(), MESSAGE)[0], odd
         assert got.stats.per_object_rows > from_text + 500, odd
+
+
+def _coded_schema(engine: ColumnarEngine) -> dict[str, Any]:
+    """The output dtypes of ``categorical=True``: every column but the row number and the
+    contact id Categorical."""
+    keyed = {"row": pl.Int64, "contact_id": pl.String}
+    return {c: keyed.get(c, pl.Categorical) for c in engine.columns}
+
+
+def _as_text(frame: pl.DataFrame) -> list[dict[str, Any]]:
+    return frame.cast({c: pl.String for c, t in frame.schema.items() if t == pl.Categorical}).to_dicts()
+
+
+def test_categorical_output_holds_the_per_object_decisions_for_every_kind_of_row() -> None:
+    """``categorical=True`` gives the error and verdict columns as polars Categorical:
+    rows that take their pattern's verdicts, rows decided alone, reader errors and rows
+    with text Arrow cannot hold must all come out so, with the per-object decisions."""
+    from dialoglaw.batch import RowError
+
+    rows: list[Any] = random_rows(2000, seed=32, bad=0.1)
+    rows.insert(700, RowError("invalid_input", "", "CSV line 702 has fewer cells than the header."))
+    rows[900] = {**rows[900], "city": "Berlin\ud800"}  # a lone surrogate: decided alone
+    engine = ColumnarEngine(MESSAGE, at=AT, categorical=True)
+    frames = list(engine.decide_items(rows, batch_size=500))
+    assert all(dict(f.schema) == _coded_schema(engine) for f in frames)
+    expected = [
+        result_record(r)
+        for r in decide_many((r if isinstance(r, RowError) else _flat(r) for r in rows), MESSAGE, at=AT)
+    ]
+    assert _as_text(pl.concat(frames)) == expected
+    assert engine.stats.broadcast_rows > 0 and engine.stats.per_object_rows > 0
+    # An empty batch and one the projection cannot read (an unknown column) come out so too.
+    for batch in (_frame(rows[:3]).head(0), _frame(rows[:3]).with_columns(pl.lit("44").alias("shoe_size"))):
+        assert dict(engine.decide_batch(batch).schema) == _coded_schema(engine)
+
+
+@pytest.mark.parametrize("engine", ["columnar", "per-object"])
+def test_decide_frame_gives_categorical_verdicts_on_request_with_the_same_values(
+    engine: Literal["columnar", "per-object"],
+) -> None:
+    rows = random_rows(600, seed=33, bad=0.1)
+    text = decide_frame(_frame(rows), MESSAGE, at=AT, engine=engine)
+    coded = decide_frame(_frame(rows), MESSAGE, at=AT, engine=engine, categorical=True)
+    assert (text.engine, coded.engine) == (engine, engine)
+    assert dict(coded.frame.schema) == _coded_schema(ColumnarEngine(MESSAGE, at=AT))
+    assert _as_text(coded.frame) == text.frame.to_dicts()
+    assert _summary(coded.summary) == _summary(text.summary)
+    # Nested frames, decided by the per-object engine, too.
+    contacts = [json.loads(line) for line in (ROOT / "examples" / "contacts.jsonl").read_text().splitlines()]
+    nested = pl.DataFrame(
+        {"id": [c["id"] for c in contacts], "consents": [c.get("consents", []) for c in contacts]}
+    )
+    coded_nested = decide_frame(nested, MESSAGE, at=AT, categorical=True)
+    assert coded_nested.engine == "per-object"
+    assert _as_text(coded_nested.frame) == decide_frame(nested, MESSAGE, at=AT).frame.to_dicts()
+    assert dict(coded_nested.frame.schema) == _coded_schema(ColumnarEngine(MESSAGE, at=AT))
+
+
+def test_decide_arrow_of_a_categorical_engine_yields_its_text_schema_with_the_same_decisions() -> None:
+    batches = _frame(random_rows(1500, seed=34, bad=0.1)).to_arrow().to_batches(max_chunksize=500)
+    text, coded = ColumnarEngine(MESSAGE, at=AT), ColumnarEngine(MESSAGE, at=AT, categorical=True)
+    got = list(coded.decide_arrow(batches))
+    assert all(b.schema.equals(coded.arrow_schema) for b in got)
+    assert pa.Table.from_batches(got).equals(pa.Table.from_batches(list(text.decide_arrow(batches))))
+
+
+@pytest.mark.parametrize("value", ["yes", 1, None])
+def test_categorical_must_be_true_or_false(value: Any) -> None:
+    with pytest.raises(InputError, match=r"categorical.*True or False"):
+        ColumnarEngine(MESSAGE, at=AT, categorical=value)
+    with pytest.raises(InputError, match=r"categorical.*True or False"):
+        decide_frame(_frame(random_rows(3, seed=35)), MESSAGE, at=AT, categorical=value)

@@ -189,3 +189,96 @@ def test_both_writers_encode_verdicts_as_dictionaries_and_keep_statistics_for_ro
     assert layout["email_status"] == (True, False)
     assert len(layout) > 3
     assert all(layout[c] == (True, False) for c in layout if c not in ("row", "contact_id"))
+
+
+def _coded(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` as ``ColumnarEngine(categorical=True)`` gives it: verdicts Categorical."""
+    return frame.with_columns(pl.col("email_status").cast(pl.Categorical))
+
+
+@pytest.mark.parametrize(
+    "coded",
+    [
+        pytest.param([False] * 4, id="text"),
+        pytest.param([True] * 4, id="dictionary-encoded"),
+        pytest.param([True, False, True, False], id="dictionary-encoded-first"),
+        pytest.param([False, True, False, True], id="text-first"),
+    ],
+)
+def test_parquet_files_are_the_same_whether_verdicts_come_as_text_or_dictionary_encoded(
+    tmp_path: Path, coded: list[bool]
+) -> None:
+    """The engine gives verdict columns as text or, with ``categorical=True``, as polars
+    Categorical; the file, as readers read it, is the same either way (and so in a mix),
+    and holds no Arrow schema of its own that would make readers read dictionaries."""
+    plain = list(_frames(4))
+    frames = [_coded(f) if c else f for f, c in zip(plain, coded, strict=True)]
+    target = tmp_path / "out.parquet"
+    yielded = list(write_frames(iter(frames), target, COLUMNS))
+    assert [y is f for y, f in zip(yielded, frames, strict=True)] == [True] * 4
+    table = pq.read_table(target)
+    assert table.to_pylist() == pl.concat(plain).to_dicts()
+    assert [str(t) for t in table.schema.types] == ["int64", "string", "string"]
+    assert b"ARROW:schema" not in (pq.read_metadata(target).metadata or {})
+    assert _column_layout(target) == {
+        "row": (False, True),
+        "contact_id": (False, True),
+        "email_status": (True, False),
+    }
+
+
+def test_dictionary_encoded_frames_are_written_as_they_come_without_a_conversion() -> None:
+    """The point of ``categorical=True`` for files: the writer takes the frame's Arrow
+    arrays as they are (dictionary-encoded verdicts, no cast), where text frames would be
+    encoded cell by cell again."""
+    coded = _coded(_frame(1, 5))
+    schema = files._frames_schema(COLUMNS, coded)
+    assert coded.to_arrow().schema == schema
+    assert str(schema.field("email_status").type).startswith("dictionary<")
+    text_schema = files._frames_schema(COLUMNS, _frame(1, 5))
+    assert _frame(1, 5).to_arrow().schema == text_schema
+    assert files._frames_schema(COLUMNS, None) == text_schema  # no frame at all: text
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
+def test_text_files_are_the_same_text_whether_verdicts_come_as_text_or_dictionary_encoded(
+    tmp_path: Path, suffix: str
+) -> None:
+    written = []
+    for coded in (False, True):
+        target = tmp_path / f"out{coded}{suffix}"
+        frames = [_coded(f) if coded else f for f in _frames(3)]
+        for _ in write_frames(iter(frames), target, COLUMNS):
+            pass
+        written.append(target.read_bytes())
+    assert written[0] == written[1]
+
+
+def test_a_parquet_path_that_cannot_be_written_fails_before_the_first_frame_is_made(tmp_path: Path) -> None:
+    made: list[int] = []
+
+    def frames() -> Iterator[pl.DataFrame]:
+        made.append(1)
+        yield _frame(1, 3)
+
+    with pytest.raises(OSError, match="such file or directory"):
+        list(write_frames(frames(), tmp_path / "no" / "such" / "out.parquet", COLUMNS))
+    assert made == []
+
+
+@pytest.mark.parametrize("first", [True, False])
+def test_a_parquet_file_whose_frames_fail_is_complete_with_the_frames_before(
+    tmp_path: Path, first: bool
+) -> None:
+    target = tmp_path / "out.parquet"
+
+    def failing() -> Iterator[pl.DataFrame]:
+        if not first:
+            yield from _frames(2)
+        raise ValueError("the engine failed")
+
+    with pytest.raises(ValueError, match="the engine failed"):
+        list(write_frames(failing(), target, COLUMNS))
+    table = pq.read_table(target)
+    assert table.column_names == COLUMNS
+    assert table.to_pylist() == ([] if first else pl.concat(list(_frames(2))).to_dicts())

@@ -258,7 +258,11 @@ def _check_columnar(
     )
     from dialoglaw.io.files import detect_format  # noqa: PLC0415
 
-    engine = ColumnarEngine(message, at=at, policy=policy, channels=channels, summary=summary)
+    # Verdicts for a Parquet file stay dictionary-encoded from the engine to the file.
+    encoded = bool(args.out) and detect_format(args.out, args.format) == "parquet"
+    engine = ColumnarEngine(
+        message, at=at, policy=policy, channels=channels, summary=summary, categorical=encoded
+    )
     fmt = detect_format(args.input, args.input_format)
     batch_size = args.batch_size or (12_288 if fmt == "jsonl" else 65_536)
     if fmt == "parquet":

@@ -573,12 +573,36 @@ def _parquet_options(columns: Sequence[str]) -> dict[str, Any]:
     values each) dictionary-encoded and without min/max statistics, which every row group
     of mixed verdicts would span anyway; the row number and contact id plainly and with
     statistics, so readers can skip row groups by them. A third less work for the writer
-    than pyarrow's defaults, and a quarter smaller (docs/performance.md)."""
-    keyed = ("row", "contact_id")
+    than pyarrow's defaults, and a quarter smaller (docs/performance.md). Without the
+    Arrow schema in the file's metadata: its types are Parquet's own (text, 64-bit
+    integers), so every writer here writes the same file whether its columns came as
+    text or dictionary-encoded, and readers read them back as text."""
     return {
-        "use_dictionary": [c for c in columns if c not in keyed],
-        "write_statistics": [c for c in columns if c in keyed],
+        "use_dictionary": [c for c in columns if c not in _KEYED],
+        "write_statistics": [c for c in columns if c in _KEYED],
+        "store_schema": False,
     }
+
+
+# The output columns written plainly; the others are verdicts and errors, a few distinct
+# values each.
+_KEYED = ("row", "contact_id")
+
+
+def _frames_schema(columns: Sequence[str], frame: Any) -> Any:
+    """The Arrow schema decision frames like ``frame`` are written with: as polars gives
+    them (64-bit offsets), the verdict and error columns dictionary-encoded where all of
+    ``frame``'s are polars ``Categorical`` (``ColumnarEngine(categorical=True)``)."""
+    import polars as pl  # noqa: PLC0415 - frames are polars frames
+    import pyarrow as pa  # noqa: PLC0415
+
+    dtypes = frame.schema if frame is not None else {}
+    verdicts = [c for c in columns if c not in _KEYED]
+    encoded = bool(verdicts) and all(isinstance(dtypes.get(c), pl.Categorical) for c in verdicts)
+    text = pa.dictionary(pa.uint32(), pa.large_string()) if encoded else pa.large_string()
+    return pa.schema(
+        (c, pa.int64() if c == "row" else pa.large_string() if c in _KEYED else text) for c in columns
+    )
 
 
 def write_frames(
@@ -599,11 +623,26 @@ def write_frames(
         import pyarrow as pa  # noqa: PLC0415
         import pyarrow.parquet as pq  # noqa: PLC0415
 
-        schema = pa.schema([(c, pa.int64() if c == "row" else pa.string()) for c in columns])
-        with pq.ParquetWriter(target, schema, **_parquet_options(columns)) as writer:
-            yield from _written_behind(
-                frames, lambda frame: writer.write_table(frame.to_arrow().cast(schema))
-            )
+        def write_parquet(frame: Any) -> None:
+            table = frame.to_arrow()
+            writer.write_table(table if table.schema == schema else table.cast(schema))
+
+        # The file is opened first, so that a path it cannot write fails before the work.
+        # The first frame tells how the verdict columns come (text or dictionary-encoded):
+        # every frame that comes so is written without a conversion.
+        with pa.OSFile(str(target), "wb") as sink:
+            stream = iter(frames)
+            first, failed = None, None
+            try:
+                first = next(stream, None)
+            except Exception as exc:  # raised below, after an empty file is written
+                failed = exc
+            schema = _frames_schema(columns, first)
+            with pq.ParquetWriter(sink, schema, **_parquet_options(columns)) as writer:
+                if failed is not None:
+                    raise failed
+                written = () if first is None else itertools.chain((first,), stream)
+                yield from _written_behind(written, write_parquet)
         return
     with target.open("w", encoding="utf-8", newline="") as handle:
         if fmt == "csv":
