@@ -361,12 +361,13 @@ def _peak_mb() -> float:
 
 
 def _run_columnar(source: str, target: str) -> None:
-    """The columnar engine over a Parquet file, read as ``dialoglaw check`` reads it."""
+    """The columnar engine over a Parquet file, read and written as ``dialoglaw check``
+    reads and writes it (verdicts dictionary-encoded for the Parquet output)."""
     from dialoglaw.columnar import ColumnarEngine  # noqa: PLC0415
     from dialoglaw.io import read_flat_parquet_batches, write_frames  # noqa: PLC0415
 
     start = time.perf_counter()
-    engine = ColumnarEngine(MESSAGE, at=AT)
+    engine = ColumnarEngine(MESSAGE, at=AT, categorical=True)
     batches = read_flat_parquet_batches(source, 65_536)
     _drain(write_frames((engine.decide_batch(b) for b in batches), target, engine.columns))
     seconds = time.perf_counter() - start
