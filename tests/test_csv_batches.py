@@ -185,6 +185,51 @@ def test_a_plain_file_comes_in_arrow_batches(tmp_path: Path) -> None:
     assert any('ACME Kaffee GmbH, "Berlin"' in str(row) for row in items[0].to_pylist())
 
 
+def test_a_batch_larger_than_arrows_blocks_reads_alike_where_a_block_ends_inside_a_line_end(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Arrow parses a batch in blocks of 1 MiB (faster than one block of the whole batch):
+    Windows line ends, quoted cells with commas and quotes, and blank lines across the
+    blocks' boundaries, and a line end whose carriage return ends the first block, must
+    read as the csv module reads them."""
+    lines = CAMPAIGN.read_bytes().splitlines()
+    header, body = lines[0], lines[1:]
+    body = [line.replace(b",ACME Kaffee GmbH,", b',"ACME Kaffee GmbH, ""Berlin""",') for line in body] * 4
+    block = 1 << 20
+
+    def ending(i: int) -> bytes:  # a blank line now and then
+        return b"\r\n\r\n" if i % 997 == 0 else b"\r\n"
+
+    start = 0  # where line i starts in the batch's bytes
+    for i, line in enumerate(body):
+        if start + len(line) > block - 1:
+            break
+        last, last_start = i, start
+        start += len(line) + len(ending(i))
+    # pad the id of the last line that fits, so that its "\r" is the block's last byte
+    ident, rest = body[last].split(b",", 1)
+    body[last] = ident + b"x" * (block - 1 - last_start - len(body[last])) + b"," + rest
+    data = header + b"\r\n" + b"".join(line + ending(i) for i, line in enumerate(body))
+    assert data[len(header) + 2 :][block - 1 : block + 1] == b"\r\n"
+    path = tmp_path / "large.csv"
+    path.write_bytes(data)
+    import pyarrow.csv as pacsv
+
+    parsed: list[tuple[int, int]] = []  # (bytes, block size) of each parse
+    read_csv = pacsv.read_csv
+
+    def spy(source: Any, read_options: Any, **kwargs: Any) -> Any:
+        parsed.append((len(source.getbuffer()), read_options.block_size))
+        return read_csv(source, read_options=read_options, **kwargs)
+
+    monkeypatch.setattr(pacsv, "read_csv", spy)
+    items = list(read_flat_csv_batches(path, 2 * len(body)))  # one batch of all lines
+    assert [type(item) for item in items] == [pa.Table]
+    assert len(parsed) == 1 and parsed[0][0] > 3 * parsed[0][1]  # parsed in four blocks
+    assert items[0].column("id").num_chunks == 1  # given to the engine in one piece
+    assert _expanded(iter(items)) == list(read_flat_csv(path))
+
+
 def test_one_bad_line_sends_only_its_batch_to_the_csv_module(tmp_path: Path) -> None:
     lines = CAMPAIGN.read_bytes().splitlines(keepends=True)
     lines[1500] = b"\xff" + lines[1500]  # not UTF-8

@@ -370,7 +370,9 @@ def _plain_header(line: bytes) -> list[str] | None:
 def _line_local(chunk: bytes, lines: list[bytes]) -> bool:
     """Whether every line of ``chunk`` is a row of its own for Python's csv module: no
     carriage return but at a line's end, and quotes only around whole cells."""
-    if chunk.count(b"\r") != chunk.count(b"\r\n"):
+    # (Most files hold no carriage return: "in" finds none at memchr's speed, where a
+    # count of the 21 MB of a batch of 65,536 lines took 21 ms.)
+    if b"\r" in chunk and chunk.count(b"\r") != chunk.count(b"\r\n"):
         return False
     if b'"' in chunk:
         plain = _PLAIN_CSV_LINE.fullmatch
@@ -389,13 +391,18 @@ def _arrow_lines(
     # it inside the file. A cell over the limit is the csv module's error; Arrow reads it.
     if chunk.startswith(_BOM) or max(map(len, lines)) > csv.field_size_limit():
         return None
-    options = pacsv.ReadOptions(column_names=header, block_size=max(len(chunk), 1 << 20))
+    # In blocks of 1 MiB (Arrow's default), not one block of the whole batch: 98-113
+    # against 145-189 ms for the 21 MB of 65,536 lines, one thread or two; the blocks'
+    # chunks are joined below. A line longer than a block (possible only where the field
+    # size limit was raised) fails to parse, and the text reader reads its batch.
+    options = pacsv.ReadOptions(column_names=header, block_size=1 << 20)
     try:
-        return pacsv.read_csv(
+        table = pacsv.read_csv(
             io.BytesIO(chunk), read_options=options, parse_options=parse, convert_options=convert
         )
     except (ValueError, OSError):  # ArrowInvalid: a line with more or fewer cells, or not UTF-8
         return None
+    return table.combine_chunks()  # one chunk a column, as the engine reads it
 
 
 def read_flat_parquet_batches(path: str | Path, batch_size: int = 65_536) -> Iterator[Any]:
