@@ -575,6 +575,11 @@ def _write_parquet(
             writer.write_table(pa.Table.from_pylist(buffer, schema=schema))
 
 
+# The output columns written plainly; the others are verdicts and errors, a few distinct
+# values each.
+_KEYED = ("row", "contact_id")
+
+
 def _parquet_options(columns: Sequence[str]) -> dict[str, Any]:
     """How decision columns are written to Parquet: the verdict columns (a few distinct
     values each) dictionary-encoded and without min/max statistics, which every row group
@@ -589,11 +594,6 @@ def _parquet_options(columns: Sequence[str]) -> dict[str, Any]:
         "write_statistics": [c for c in columns if c in _KEYED],
         "store_schema": False,
     }
-
-
-# The output columns written plainly; the others are verdicts and errors, a few distinct
-# values each.
-_KEYED = ("row", "contact_id")
 
 
 def _frames_schema(columns: Sequence[str], frame: Any) -> Any:
