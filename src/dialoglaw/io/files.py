@@ -620,7 +620,7 @@ def write_frames(
     the same columns, and for CSV and JSON Lines the same text. Yields each frame on.
 
     The frames are written by a worker thread while the next ones are decided (the
-    Parquet and JSON Lines writers release the GIL), with at most two frames waiting
+    Parquet, CSV and JSON Lines writers release the GIL), with at most two frames waiting
     behind the one being written; the file is complete, and any error writing it
     raised, when the iteration ends."""
     fmt = detect_format(path, format)
@@ -653,11 +653,27 @@ def write_frames(
         return
     with target.open("w", encoding="utf-8", newline="") as handle:
         if fmt == "csv":
-            writer_csv = csv.DictWriter(handle, fieldnames=list(columns))
-            writer_csv.writeheader()
-            yield from _written_behind(
-                frames, lambda frame: writer_csv.writerows(frame.iter_rows(named=True))
-            )
+            csv.writer(handle).writerow(columns)  # the header, as csv.DictWriter writes it
+
+            def write_csv(frame: Any) -> None:
+                # polars writes the text Python's csv module writes (excel dialect: quotes
+                # where a cell holds a comma, a quote or a line break, quotes doubled,
+                # "\r\n"; tested), but for an empty cell, which it quotes to tell it from
+                # a missing one and the csv module leaves empty: written as missing.
+                import polars as pl  # noqa: PLC0415 - frames are polars frames
+
+                dtypes = frame.schema
+                out = frame.select(
+                    pl.when(pl.col(c) != "").then(pl.col(c)).alias(c)
+                    if dtypes[c] in (pl.String, pl.Categorical)
+                    else pl.col(c)
+                    for c in columns
+                )
+                for start in range(0, out.height, _CSV_SLICE):  # in slices, as for JSON Lines
+                    part = out.slice(start, _CSV_SLICE)
+                    handle.write(part.write_csv(include_header=False, line_terminator="\r\n"))
+
+            yield from _written_behind(frames, write_csv)
         else:  # polars writes the same text as json.dumps(**_COMPACT) (tested)
 
             def write_jsonl(frame: Any) -> None:
@@ -671,6 +687,8 @@ def write_frames(
 
 # Rows of a decision frame turned into JSON Lines text at a time (about 1 KB of text each).
 _JSONL_SLICE = 2048
+# And into CSV text (about 0.5 KB each).
+_CSV_SLICE = 4096
 
 
 _DONE: Any = object()
