@@ -655,6 +655,8 @@ def write_frames(
     # a str of every slice and encoded it again (twice the time for JSON Lines).
     with target.open("wb") as handle:
         if fmt == "csv":
+            import polars as pl  # noqa: PLC0415 - frames are polars frames
+
             header = io.StringIO(newline="")
             csv.writer(header).writerow(columns)  # the header, as csv.DictWriter writes it
             handle.write(header.getvalue().encode("utf-8"))
@@ -664,8 +666,6 @@ def write_frames(
                 # where a cell holds a comma, a quote or a line break, quotes doubled,
                 # "\r\n"; tested), but for an empty cell, which it quotes to tell it from
                 # a missing one and the csv module leaves empty: written as missing.
-                import polars as pl  # noqa: PLC0415 - frames are polars frames
-
                 dtypes = frame.schema
                 out = frame.select(
                     pl.when(pl.col(c) != "").then(pl.col(c)).alias(c)
