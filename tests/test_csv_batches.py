@@ -32,8 +32,17 @@ ROOT = Path(__file__).resolve().parent.parent
 CAMPAIGN = ROOT / "examples" / "campaign.csv"
 
 # Cells as bytes, including every kind that Arrow and the csv module could read apart.
-_PLAIN_CELLS = [b"", b"a", b"Anna M\xc3\xbcller", b" padded ", b"+49 30 1234567", b"x;y", b"\xe2\x82\xac 5"]
-_QUOTED_CELLS = [b'"a,b"', b'"say ""hi"""', b'""', b'" "', b'"M\xc3\xbcller, Anna"']
+_PLAIN_CELLS = [
+    b"",
+    b"a",
+    b"Anna M\xc3\xbcller",
+    b" padded ",
+    b"+49 30 1234567",
+    b"x;y",
+    b"\xe2\x82\xac 5",
+    b"t\tab",
+]
+_QUOTED_CELLS = [b'"a,b"', b'"say ""hi"""', b'""', b'" "', b'"M\xc3\xbcller, Anna"', b'"a;b"', b'"a\tb"']
 _ODD_CELLS = [
     b'a"b',  # a quote inside an unquoted cell: literal for the csv module
     b'"a"b',  # text after the closing quote
@@ -42,6 +51,7 @@ _ODD_CELLS = [
     b"lone\rreturn",  # a carriage return the csv module reads as a line end
     b"nul\x00",
     b"\xff\xfe",  # not UTF-8
+    b"\x81",  # not cp1252 either
     b"\xed\xa0\x80",  # an encoded surrogate: not UTF-8 either
     b"\xef\xbb\xbfbom",  # a byte order mark inside the file
     b'"open',  # a quote never closed
@@ -49,8 +59,9 @@ _ODD_CELLS = [
 ]
 _cell = st.sampled_from(_PLAIN_CELLS) | st.sampled_from(_QUOTED_CELLS) | st.sampled_from(_ODD_CELLS)
 _row = st.lists(_cell, min_size=2, max_size=4)  # the header has three names
+# A line is its cells (joined by the test with its separator) and its end; or blank.
 _line = st.one_of(
-    st.tuples(_row, st.sampled_from([b"\n", b"\r\n"])).map(lambda r: b",".join(r[0]) + r[1]),
+    st.tuples(_row, st.sampled_from([b"\n", b"\r\n"])),
     st.sampled_from([b"\n", b"\r\n", b" \n"]),  # blank lines, and one of a space
 )
 _header = st.sampled_from(
@@ -78,15 +89,18 @@ def _expanded(items: Iterator[Any]) -> list[Any]:
     return out
 
 
-def _both(path: Path, batch_size: int) -> tuple[list[Any], list[Any]]:
+def _both(
+    path: Path, batch_size: int, delimiter: str | None = None, encoding: str = "utf-8"
+) -> tuple[list[Any], list[Any]]:
     try:
-        expected = list(read_flat_csv(path))
+        expected = list(read_flat_csv(path, delimiter=delimiter, encoding=encoding))
     except InputError as exc:
         refused = str(exc)
     else:
-        return _expanded(read_flat_csv_batches(path, batch_size)), expected
+        batches = read_flat_csv_batches(path, batch_size, delimiter=delimiter, encoding=encoding)
+        return _expanded(batches), expected
     with pytest.raises(InputError) as raised:
-        list(read_flat_csv_batches(path, batch_size))
+        list(read_flat_csv_batches(path, batch_size, delimiter=delimiter, encoding=encoding))
     return [str(raised.value)], [refused]
 
 
@@ -105,18 +119,33 @@ def field_limit(request: pytest.FixtureRequest) -> Iterator[None]:
     lines=st.lists(_line, max_size=12),
     last_newline=st.booleans(),
     batch_size=st.integers(1, 5),
+    delimiter=st.sampled_from([",", ";", "\t"]),
+    named=st.booleans(),
+    encoding=st.sampled_from(["utf-8", "cp1252", "shift_jis"]),
 )
 def test_batches_give_the_same_rows_and_errors_as_the_csv_module(
-    tmp_path: Path, field_limit: None, header: bytes, lines: list[bytes], last_newline: bool, batch_size: int
+    tmp_path: Path,
+    field_limit: None,
+    header: bytes,
+    lines: list[tuple[list[bytes], bytes] | bytes],
+    last_newline: bool,
+    batch_size: int,
+    delimiter: str,
+    named: bool,
+    encoding: str,
 ) -> None:
     """Source: the documented reading of a flat CSV file (dialoglaw.io.read_flat_csv) is
-    the reference; Arrow may read a line only where it gives the same cells."""
-    data = header + b"".join(lines)
+    the reference; Arrow may read a line only where it gives the same cells, with any
+    separator, named or taken from the header, and in an encoding other than UTF-8 (the
+    same bytes, read as cp1252 or as Shift JIS, whose second bytes include '|')."""
+    sep = delimiter.encode()
+    text = [line if isinstance(line, bytes) else sep.join(line[0]) + line[1] for line in lines]
+    data = header.replace(b",", sep) + b"".join(text)
     if not last_newline and data.endswith(b"\n"):
         data = data[:-2] if data.endswith(b"\r\n") else data[:-1]
     path = tmp_path / "list.csv"
     path.write_bytes(data)
-    got, expected = _both(path, batch_size)
+    got, expected = _both(path, batch_size, delimiter if named else None, encoding)
     assert got == expected
 
 
@@ -346,3 +375,21 @@ def test_a_named_pipe_is_read_by_the_csv_module_which_needs_no_second_look(tmp_p
     plain.write_bytes(data)
     assert got == list(read_flat_csv(plain))
     assert got[1] == {"id": "c2", "email": "two\nlines", "phone": ""}
+
+
+# Lines whose quotes stand where a comma would end a cell, in a file of semicolons: only
+# the separator's own shape of a line tells Arrow may read them (a cell that runs on).
+_SEMICOLON_ODD_LINES = [b'c2;"a",";"\n', b'"c2",";";\n', b'c2;x;"a",b"\n']
+
+
+@pytest.mark.parametrize("line", _SEMICOLON_ODD_LINES)
+@pytest.mark.parametrize("named", [True, False])
+def test_a_line_plain_only_for_commas_reads_as_the_csv_module_reads_it_in_a_semicolon_file(
+    tmp_path: Path, line: bytes, named: bool
+) -> None:
+    """Source: dialoglaw.io.read_flat_csv is the reference."""
+    path = tmp_path / "semicolons.csv"
+    plain = b"c1;anna@example.de;+4930123456\n"
+    path.write_bytes(b"id;email;phone\n" + plain + line + plain.replace(b"c1", b"c3") + plain)
+    got, expected = _both(path, 2, ";" if named else None)
+    assert got == expected

@@ -150,7 +150,7 @@ def _check_coverage(at: datetime) -> None:
 
 def _cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     from dialoglaw.channels import Channel  # noqa: PLC0415
-    from dialoglaw.io.files import detect_format  # noqa: PLC0415
+    from dialoglaw.io.files import detect_format, read_contacts  # noqa: PLC0415
     from dialoglaw.summary import Summary  # noqa: PLC0415
 
     message = _load_message(args)
@@ -170,6 +170,9 @@ def _cmd_check(args: argparse.Namespace, out: TextIO) -> int:
         raise CliError(f"Cannot read {args.input}: no such file.")
     if args.out:
         detect_format(args.out, args.format)  # a bad output name fails before the work
+    # So do bad CSV options (or CSV options for another format): the readers refuse them
+    # when called, and read nothing until iterated.
+    read_contacts(args.input, args.input_format, delimiter=args.delimiter, encoding=args.encoding)
     if args.batch_size is not None and args.batch_size < 1:
         raise CliError(f"--batch-size must be at least 1; not {args.batch_size}.")
     engine = _engine_for(args)
@@ -216,7 +219,7 @@ def _check_per_object(
     from dialoglaw.batch import decide_many  # noqa: PLC0415
     from dialoglaw.io import read_contacts, write_results  # noqa: PLC0415
 
-    rows = read_contacts(args.input, args.input_format)
+    rows = read_contacts(args.input, args.input_format, delimiter=args.delimiter, encoding=args.encoding)
     results = decide_many(rows, message, at=at, policy=policy, channels=channels, workers=args.workers)
     if args.out:
         results = write_results(results, args.out, args.format, channels)
@@ -270,7 +273,8 @@ def _check_columnar(
     elif fmt == "jsonl":
         frames = engine.decide_nested(read_contacts(args.input, "jsonl"), batch_size=batch_size)
     else:
-        frames = engine.decide_items(read_flat_csv_batches(args.input, batch_size), batch_size=batch_size)
+        rows = read_flat_csv_batches(args.input, batch_size, delimiter=args.delimiter, encoding=args.encoding)
+        frames = engine.decide_items(rows, batch_size=batch_size)
     if args.out:
         frames = write_frames(frames, args.out, engine.columns, args.format)
     for _ in frames:
@@ -290,7 +294,8 @@ def _cmd_retention(args: argparse.Namespace, out: TextIO) -> int:
         raise CliError(f"--on must be a date YYYY-MM-DD, not {args.on!r}.") from None
     contacts: list[Contact] = []
     failed = 0
-    for number, item in enumerate(read_contacts(args.input, args.input_format), start=1):
+    items = read_contacts(args.input, args.input_format, delimiter=args.delimiter, encoding=args.encoding)
+    for number, item in enumerate(items, start=1):
         try:
             if isinstance(item, RowError):
                 raise CliError(item.message)
@@ -307,6 +312,33 @@ def _cmd_retention(args: argparse.Namespace, out: TextIO) -> int:
             print(f"{row.contact_id}\t{row.record_id}\t{row.action}\t{until}\t{row.citation}", file=out)
     print(f"records: {len(schedule)}  " + "  ".join(f"{k}: {v}" for k, v in sorted(counts.items())), file=out)
     return 1 if failed and args.fail_on_errors else 0
+
+
+# --delimiter: "tab" (or "\\t" as typed in a shell) for the tab; "auto" for the header's.
+_DELIMITER_NAMES = {"auto": None, ",": ",", ";": ";", "tab": "\t", "\\t": "\t", "|": "|"}
+
+
+def _csv_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--delimiter",
+        type=_delimiter,
+        default=None,
+        metavar="{auto,',',';',tab,'|'}",
+        help="CSV separator (default: auto, the header's: semicolons as German Excel saves them, or commas)",
+    )
+    parser.add_argument(
+        "--encoding",
+        default="utf-8",
+        help="text encoding of a CSV file (default: utf-8; a plain 'CSV' that Excel saves on a German "
+        "Windows is cp1252)",
+    )
+
+
+def _delimiter(text: str) -> str | None:
+    if text not in _DELIMITER_NAMES:
+        msg = f"must be auto, ',', ';', tab or '|'; not {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return _DELIMITER_NAMES[text]
 
 
 def _cmd_rules(args: argparse.Namespace, out: TextIO) -> int:
@@ -380,6 +412,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--input-format", choices=["jsonl", "csv", "parquet"], help="input format (default: by suffix)"
     )
+    _csv_options(check)
     check.add_argument(
         "--engine",
         choices=["auto", "columnar", "per-object"],
@@ -414,6 +447,7 @@ def build_parser() -> argparse.ArgumentParser:
     retention.add_argument("input", help="contacts: .jsonl, .csv or .parquet")
     retention.add_argument("--on", help="the day, YYYY-MM-DD (default: today in Germany)")
     retention.add_argument("--input-format", choices=["jsonl", "csv", "parquet"])
+    _csv_options(retention)
     retention.add_argument("--deletable-only", action="store_true", help="list only what may be deleted")
     retention.add_argument("--fail-on-errors", action=argparse.BooleanOptionalAction, default=True)
     retention.set_defaults(func=_cmd_retention)

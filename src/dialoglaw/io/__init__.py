@@ -9,6 +9,7 @@ contact. Parquet needs the ``parquet`` extra (pyarrow).
 from __future__ import annotations
 
 from dialoglaw.io.files import (
+    DELIMITERS,
     FORMATS,
     read_contacts,
     read_flat_csv,
@@ -16,12 +17,14 @@ from dialoglaw.io.files import (
     read_flat_parquet_batches,
     result_columns,
     result_record,
+    sniff_delimiter,
     write_frames,
     write_results,
 )
 from dialoglaw.io.flat import FLAT_CHANNELS, exact_flat_row, flat_columns, flat_to_nested, nested_to_flat
 
 __all__ = [
+    "DELIMITERS",
     "FLAT_CHANNELS",
     "FORMATS",
     "exact_flat_row",
@@ -34,6 +37,7 @@ __all__ = [
     "read_flat_parquet_batches",
     "result_columns",
     "result_record",
+    "sniff_delimiter",
     "write_frames",
     "write_results",
 ]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
+import functools
 import io
 import itertools
 import json
@@ -21,6 +23,7 @@ from dialoglaw.errors import DialoglawError, InputError
 from dialoglaw.io.flat import flat_to_nested
 
 __all__ = [
+    "DELIMITERS",
     "FORMATS",
     "Format",
     "detect_format",
@@ -29,6 +32,7 @@ __all__ = [
     "read_flat_csv_batches",
     "result_columns",
     "result_record",
+    "sniff_delimiter",
     "write_results",
 ]
 
@@ -57,25 +61,97 @@ def detect_format(path: str | Path, given: str | None = None) -> Format:
     return _SUFFIXES[suffix]
 
 
-def read_contacts(path: str | Path, format: str | None = None) -> Iterator[dict[str, Any] | RowError]:
+def read_contacts(
+    path: str | Path,
+    format: str | None = None,
+    *,
+    delimiter: str | None = None,
+    encoding: str = "utf-8",
+) -> Iterator[dict[str, Any] | RowError]:
     """One item per input row: a dict in the nested model, or a :class:`RowError`.
 
     JSON Lines hold the nested model (one contact per line); CSV and Parquet the flat
     layout (:mod:`dialoglaw.io.flat`). Blank JSONL lines are skipped (they are not rows).
+    ``delimiter`` and ``encoding`` are those of a CSV file (:func:`read_flat_csv`); JSON
+    Lines are UTF-8 (RFC 8259), Parquet holds UTF-8 text.
     """
     fmt = detect_format(path, format)
+    _check_delimiter(delimiter)
+    codec = _codec(encoding)
+    if fmt != "csv" and codec != "utf-8":
+        raise InputError.single("file", "encoding", f"applies to CSV files only; a {fmt} file is UTF-8")
+    if fmt != "csv" and delimiter is not None:
+        raise InputError.single("file", "delimiter", f"applies to CSV files only, not to a {fmt} file")
     if fmt == "jsonl":
         return _read_jsonl(Path(path))
     if fmt == "csv":
-        return _read_csv(Path(path))
+        return _read_csv(Path(path), delimiter, codec)
     return _read_parquet(Path(path))
 
 
-def _open(path: Path) -> IO[str]:
+DELIMITERS = (",", ";", "\t", "|")
+"""The CSV separators the readers take: comma, semicolon (German Excel's), tab and bar."""
+
+
+def _check_delimiter(delimiter: Any) -> None:
+    """Raise :class:`~dialoglaw.InputError` unless ``delimiter`` is ``None`` (taken from
+    the header) or one of :data:`DELIMITERS`."""
+    if delimiter is not None and (type(delimiter) is not str or delimiter not in DELIMITERS):
+        raise InputError.single(
+            "CSV reader",
+            "delimiter",
+            "must be ',', ';', a tab ('\\t') or '|', or None to take it from the header",
+        )
+
+
+def sniff_delimiter(header: str) -> str:
+    """The separator of a CSV file in the flat layout, from its first line: the one of
+    :data:`DELIMITERS` the line holds outside quotes, where it holds exactly one (the
+    layout's column names hold none of them), else a comma. A line holding none is a
+    header of one name; a line holding several is read with commas, and its names that
+    are not columns of the layout are errors of every row, as before. The line ends at
+    its first carriage return or line feed, as a text file reads it."""
+    if type(header) is not str:
+        raise InputError.single("CSV reader", "header", "must be the file's first line as text")
+    bare = _QUOTED.sub("", _LINE_END.split(header, maxsplit=1)[0])
+    found = [d for d in DELIMITERS if d in bare]
+    return found[0] if len(found) == 1 else ","
+
+
+_QUOTED = re.compile(r'"(?:[^"]|"")*"?')
+_LINE_END = re.compile(r"[\r\n]")
+
+
+def _codec(encoding: Any) -> str:
+    """The codec name of ``encoding`` (``"utf-8"`` for UTF-8 with or without a byte
+    order mark, which the readers skip either way), or the error naming it."""
+    if type(encoding) is not str:
+        raise InputError.single("CSV reader", "encoding", "must be the name of a text encoding")
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        msg = f"names no encoding Python knows ({printable(encoding)!r}); try 'utf-8' or 'cp1252'"
+        raise InputError.single("CSV reader", "encoding", msg) from None
+    if not _is_text_codec(name):
+        raise InputError.single("CSV reader", "encoding", f"'{name}' is not a text encoding")
+    return "utf-8" if name in ("utf-8", "utf-8-sig") else name
+
+
+def _is_text_codec(name: str) -> bool:
+    # A codec such as base64 or rot13 decodes bytes to bytes or str to str; a text
+    # encoding decodes bytes to str.
+    try:
+        return isinstance(codecs.decode(b"id", name), str)
+    except (ValueError, TypeError, LookupError):
+        return False
+
+
+def _open(path: Path, codec: str = "utf-8") -> IO[str]:
     try:
         # surrogateescape: a byte that is not UTF-8 becomes a lone surrogate that the
         # readers detect per row, instead of a UnicodeDecodeError that ends the batch.
-        return path.open(encoding="utf-8-sig", errors="surrogateescape", newline="")
+        encoding = "utf-8-sig" if codec == "utf-8" else codec
+        return path.open(encoding=encoding, errors="surrogateescape", newline="")
     except OSError as exc:
         raise InputError.single("file", str(path), f"cannot be read ({exc.strerror or exc})") from None
 
@@ -219,21 +295,43 @@ def _rows(reader: csv.DictReader[str], before: int = 0) -> Iterator[dict[str | A
         yield row
 
 
-def _read_csv(path: Path) -> Iterator[dict[str, Any] | RowError]:
-    for row in read_flat_csv(path):
+def _read_csv(path: Path, delimiter: str | None, codec: str) -> Iterator[dict[str, Any] | RowError]:
+    for row in _flat_csv_rows(path, delimiter, codec):
         yield row if isinstance(row, RowError) else _flat(row)
 
 
-def read_flat_csv(path: str | Path) -> Iterator[dict[str, Any] | RowError]:
+def read_flat_csv(
+    path: str | Path, *, delimiter: str | None = None, encoding: str = "utf-8"
+) -> Iterator[dict[str, Any] | RowError]:
     """The raw cells of each row of a CSV file in the flat layout (not yet converted to
-    the nested model), or a :class:`RowError` for a row that cannot be read."""
-    with _open(Path(path)) as handle:
-        yield from _text_rows(handle)
+    the nested model), or a :class:`RowError` for a row that cannot be read.
+
+    ``delimiter`` separates the cells: ``None`` (the default) takes it from the header
+    (:func:`sniff_delimiter`), so that a file German Excel saves (semicolons) reads as
+    one with commas; or name it (:data:`DELIMITERS`). ``encoding`` is the file's text
+    encoding, UTF-8 by default (a byte order mark is skipped); a file Excel saves as
+    plain "CSV" on a German Windows is ``"cp1252"``. A line with bytes the encoding
+    cannot read is an error row naming the line; nothing is guessed. Bad options are
+    refused at the call, before the file is read."""
+    _check_delimiter(delimiter)
+    return _flat_csv_rows(Path(path), delimiter, _codec(encoding))
 
 
-def _text_rows(handle: IO[str]) -> Iterator[dict[str, Any] | RowError]:
+def _flat_csv_rows(path: Path, delimiter: str | None, codec: str) -> Iterator[dict[str, Any] | RowError]:
+    with _open(path, codec) as handle:
+        yield from _text_rows(handle, delimiter, codec)
+
+
+def _text_rows(
+    handle: IO[str], delimiter: str | None, codec: str = "utf-8"
+) -> Iterator[dict[str, Any] | RowError]:
     """:func:`read_flat_csv` of an open text handle at the file's start."""
-    reader = csv.DictReader(handle)
+    lines: Iterable[str] = handle
+    if delimiter is None:  # the first line tells; the reader reads it again
+        first = handle.readline()
+        delimiter = sniff_delimiter(first)
+        lines = itertools.chain((first,), handle) if first else handle
+    reader = csv.DictReader(lines, delimiter=delimiter)
     try:
         fieldnames = reader.fieldnames
     except csv.Error:
@@ -241,11 +339,17 @@ def _text_rows(handle: IO[str]) -> Iterator[dict[str, Any] | RowError]:
     if fieldnames is None:
         return
     if any(_undecodable(name) for name in fieldnames):
-        raise InputError.single("file", "header", "is not valid UTF-8")
-    yield from _checked_rows(reader, 0)
+        raise InputError.single("file", "header", f"is not valid {_label(codec)}")
+    yield from _checked_rows(reader, 0, codec)
 
 
-def _checked_rows(reader: csv.DictReader[str], before: int) -> Iterator[dict[str, Any] | RowError]:
+def _label(codec: str) -> str:
+    return "UTF-8" if codec == "utf-8" else codec
+
+
+def _checked_rows(
+    reader: csv.DictReader[str], before: int, codec: str = "utf-8"
+) -> Iterator[dict[str, Any] | RowError]:
     """The rows of ``reader`` as :func:`read_flat_csv` gives them; ``before`` lines of the
     file precede the reader's first line. Errors name the line the csv module read last
     (``reader.reader``: the DictReader's own count stops at the first of blank lines)."""
@@ -257,7 +361,9 @@ def _checked_rows(reader: csv.DictReader[str], before: int) -> Iterator[dict[str
             isinstance(v, list) and any(_undecodable(x) for x in v) for v in row.values()
         ):
             yield RowError(
-                "invalid_input", "", f"CSV line {before + reader.reader.line_num} is not valid UTF-8."
+                "invalid_input",
+                "",
+                f"CSV line {before + reader.reader.line_num} is not valid {_label(codec)}.",
             )
             continue
         if None in row:
@@ -277,13 +383,22 @@ def _checked_rows(reader: csv.DictReader[str], before: int) -> Iterator[dict[str
         yield row
 
 
-# A line of well-formed cells: each unquoted without a quote, or quoted whole with quotes
-# doubled inside. Python's csv module and Arrow's CSV parser read such a line alike.
-_PLAIN_CSV_LINE = re.compile(rb'(?:[^",\r\n]*|"(?:[^"]|"")*")(?:,(?:[^",\r\n]*|"(?:[^"]|"")*"))*')
+@functools.cache
+def _plain_csv_line(delimiter: str) -> re.Pattern[bytes]:
+    """A line of well-formed cells: each unquoted without a quote, or quoted whole with
+    quotes doubled inside. Python's csv module and Arrow's CSV parser read such a line
+    alike."""
+    d = re.escape(delimiter.encode())
+    cell = rb'(?:[^"' + d + rb'\r\n]*|"(?:[^"]|"")*")'
+    return re.compile(cell + rb"(?:" + d + cell + rb")*")
+
+
 _BOM = b"\xef\xbb\xbf"
 
 
-def read_flat_csv_batches(path: str | Path, batch_size: int = 65_536) -> Iterator[Any]:
+def read_flat_csv_batches(
+    path: str | Path, batch_size: int = 65_536, *, delimiter: str | None = None, encoding: str = "utf-8"
+) -> Iterator[Any]:
     """:func:`read_flat_csv` a batch at a time: the same rows and errors in the same
     order, where up to ``batch_size`` lines that Arrow's CSV parser reads exactly as
     Python's :mod:`csv` module does come as one ``pyarrow.Table`` of text columns (an
@@ -296,32 +411,50 @@ def read_flat_csv_batches(path: str | Path, batch_size: int = 65_536) -> Iterato
     non-empty, unquoted names. Other lines are read by :func:`read_flat_csv`'s reader: a
     batch with a line it would refuse, or the rest of the file from a line with a quote
     out of place (a cell may run on over lines). Without pyarrow the rows come as from
-    :func:`read_flat_csv`."""
+    :func:`read_flat_csv`. ``delimiter`` and ``encoding`` are :func:`read_flat_csv`'s. A
+    file in an encoding that extends ASCII (cp1252, Latin-1) comes in Arrow batches too,
+    each batch passed on in UTF-8; one in any other (UTF-16) comes from
+    :func:`read_flat_csv`'s reader."""
     if type(batch_size) is not int or batch_size < 1:
         raise InputError.single("CSV reader", "batch_size", "must be a positive integer")
+    _check_delimiter(delimiter)
+    return _csv_batches(Path(path), batch_size, delimiter, _codec(encoding))
+
+
+def _csv_batches(path: Path, batch_size: int, delimiter: str | None, codec: str) -> Iterator[Any]:
     try:
         import pyarrow as pa  # noqa: PLC0415 - optional dependency
         import pyarrow.csv as pacsv  # noqa: PLC0415
     except ImportError:
-        yield from read_flat_csv(path)
+        yield from _flat_csv_rows(path, delimiter, codec)
         return
-    path = Path(path)
+    # Arrow reads UTF-8: a file in another encoding whose lines end in the byte of "\n"
+    # (cp1252, Latin-1) is read a batch at a time and passed on in UTF-8; any other (UTF-16)
+    # is read by the text reader.
+    transcoded = codec != "utf-8"
+    if transcoded and not _byte_lines(codec):
+        yield from _flat_csv_rows(path, delimiter, codec)
+        return
     try:
         handle = path.open("rb")
     except OSError as exc:
         raise InputError.single("file", str(path), f"cannot be read ({exc.strerror or exc})") from None
     with handle:
         if not handle.seekable():  # a pipe: the text reader, which needs no second look
-            with _text(handle, "utf-8-sig") as text:
-                yield from _text_rows(text)
+            with _text(handle, "utf-8-sig" if codec == "utf-8" else codec) as text:
+                yield from _text_rows(text, delimiter, codec)
             return
-        header = _plain_header(handle.readline())
-        if header is None:
+        first = handle.readline()
+        head = _utf8(first, codec) if transcoded else first  # None: the text reader refuses it
+        if head is not None and delimiter is None:  # as the text reader takes it from the same line
+            delimiter = sniff_delimiter(head.removeprefix(_BOM).decode("utf-8", "surrogateescape"))
+        header = None if head is None or delimiter is None else _plain_header(head, delimiter)
+        if header is None or delimiter is None:
             handle.seek(0)
-            with _text(handle, "utf-8-sig") as text:
-                yield from _text_rows(text)
+            with _text(handle, "utf-8-sig" if codec == "utf-8" else codec) as text:
+                yield from _text_rows(text, delimiter, codec)
             return
-        parse = pacsv.ParseOptions(newlines_in_values=False, ignore_empty_lines=True)
+        parse = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=False, ignore_empty_lines=True)
         convert = pacsv.ConvertOptions(
             column_types=dict.fromkeys(header, pa.string()),
             null_values=[""],
@@ -332,21 +465,65 @@ def read_flat_csv_batches(path: str | Path, batch_size: int = 65_536) -> Iterato
         before = 1  # lines of the file before the batch (the header)
         offset = handle.tell()
         while lines := list(itertools.islice(handle, batch_size)):
-            chunk = b"".join(lines)
-            if not _line_local(chunk, lines):  # a cell may run on: the text reader reads the rest
+            raw = b"".join(lines)
+            chunk, text_lines, readable = raw, lines, True
+            if transcoded:
+                # In UTF-8 for Arrow. A byte the encoding cannot read is a lone surrogate,
+                # which encodes to no quote, separator or line end: the batch's lines are
+                # checked all the same, and the csv module reads it (an error row).
+                content = raw.decode(codec, "surrogateescape")
+                chunk = content.encode("utf-8", "surrogatepass")
+                text_lines = _cut_lines(chunk)
+                readable = not _undecodable(content)
+            if not _line_local(chunk, text_lines, delimiter):
+                # A cell may run on over lines: the text reader reads the rest.
                 handle.seek(offset)
-                with _text(handle, "utf-8") as text:
-                    yield from _checked_rows(csv.DictReader(text, fieldnames=header), before)
+                with _text(handle, codec) as reading:
+                    reader = csv.DictReader(reading, fieldnames=header, delimiter=delimiter)
+                    yield from _checked_rows(reader, before, codec)
                 return
-            table = _arrow_lines(pacsv, chunk, lines, header, parse, convert)
+            table = _arrow_lines(pacsv, chunk, text_lines, header, parse, convert) if readable else None
             if table is None:
-                decoded = chunk.decode("utf-8", errors="surrogateescape")
-                reader = csv.DictReader(io.StringIO(decoded, newline=""), fieldnames=header)
-                yield from _checked_rows(reader, before)
+                decoded = raw.decode(codec, errors="surrogateescape")  # as the text reader decodes it
+                buffer = io.StringIO(decoded, newline="")
+                reader = csv.DictReader(buffer, fieldnames=header, delimiter=delimiter)
+                yield from _checked_rows(reader, before, codec)
             elif table.num_rows:
                 yield table
             before += len(lines)
-            offset += len(chunk)
+            offset += len(raw)
+
+
+@functools.cache
+def _byte_lines(codec: str) -> bool:
+    """Whether a file in ``codec`` may be cut into lines at its ``\\n`` bytes and each
+    batch of lines decoded on its own: every ASCII byte is its own character alone (an
+    encoding that extends ASCII without a state, as cp1252, Latin-1 or the other parts of
+    ISO 8859) and the line ends are their bytes (not so in UTF-16)."""
+    try:
+        return "\r\n".encode(codec) == b"\r\n" and all(
+            bytes((b,)).decode(codec) == chr(b) for b in range(128)
+        )
+    except (UnicodeError, LookupError):
+        return False
+
+
+def _utf8(data: bytes, codec: str) -> bytes | None:
+    """``data`` (in ``codec``) in UTF-8, or ``None`` where it holds a byte ``codec`` cannot
+    read."""
+    try:
+        return data.decode(codec).encode("utf-8")
+    except UnicodeError:
+        return None
+
+
+def _cut_lines(chunk: bytes) -> list[bytes]:
+    """The lines of ``chunk`` as a file iterator cuts them (after each ``\\n``)."""
+    parts = chunk.split(b"\n")
+    lines = [part + b"\n" for part in parts[:-1]]
+    if parts[-1]:
+        lines.append(parts[-1])
+    return lines
 
 
 def _text(handle: IO[bytes], encoding: str) -> io.TextIOWrapper:
@@ -354,20 +531,20 @@ def _text(handle: IO[bytes], encoding: str) -> io.TextIOWrapper:
     return io.TextIOWrapper(handle, encoding=encoding, errors="surrogateescape", newline="")
 
 
-def _plain_header(line: bytes) -> list[str] | None:
+def _plain_header(line: bytes, delimiter: str) -> list[str] | None:
     """The field names of a header line both parsers read alike, else ``None``."""
     line = line.removeprefix(_BOM)
     line = line[:-2] if line.endswith(b"\r\n") else line.removesuffix(b"\n")
     if not line or len(line) > csv.field_size_limit() or any(c in line for c in (b'"', b"\r", b"\n")):
         return None
     try:
-        names = line.decode("utf-8").split(",")
+        names = line.decode("utf-8").split(delimiter)
     except UnicodeDecodeError:
         return None
     return names if "" not in names and len(set(names)) == len(names) else None
 
 
-def _line_local(chunk: bytes, lines: list[bytes]) -> bool:
+def _line_local(chunk: bytes, lines: list[bytes], delimiter: str) -> bool:
     """Whether every line of ``chunk`` is a row of its own for Python's csv module: no
     carriage return but at a line's end, and quotes only around whole cells."""
     # (Most files hold no carriage return: "in" finds none at memchr's speed, where a
@@ -375,7 +552,7 @@ def _line_local(chunk: bytes, lines: list[bytes]) -> bool:
     if b"\r" in chunk and chunk.count(b"\r") != chunk.count(b"\r\n"):
         return False
     if b'"' in chunk:
-        plain = _PLAIN_CSV_LINE.fullmatch
+        plain = _plain_csv_line(delimiter).fullmatch
         for line in lines:
             if b'"' in line and plain(line.rstrip(b"\r\n") if line.endswith(b"\n") else line) is None:
                 return False
