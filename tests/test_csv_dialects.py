@@ -11,8 +11,6 @@ from __future__ import annotations
 import csv
 import io
 import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,23 +22,13 @@ from dialoglaw import InputError
 from dialoglaw.batch import RowError
 from dialoglaw.cli import build_parser
 from dialoglaw.io import DELIMITERS, read_contacts, read_flat_csv, read_flat_csv_batches, sniff_delimiter
+from tests.test_cli import SEND, run
+from tests.test_csv_batches import _expanded
 
 pa = pytest.importorskip("pyarrow")
 
 ROOT = Path(__file__).resolve().parent.parent
 CAMPAIGN = ROOT / "examples" / "campaign.csv"
-SEND = ["--message", str(ROOT / "examples" / "message.json"), "--at", "2026-11-23T10:00:00+01:00"]
-
-
-def _expanded(items: Iterator[Any]) -> list[Any]:
-    """Arrow batches as the rows the csv module gives (an empty cell is "", not null)."""
-    out: list[Any] = []
-    for item in items:
-        if isinstance(item, pa.Table):
-            out.extend({k: "" if v is None else v for k, v in row.items()} for row in item.to_pylist())
-        else:
-            out.append(item)
-    return out
 
 
 def _written(rows: list[list[str]], delimiter: str, encoding: str = "utf-8") -> bytes:
@@ -225,15 +213,7 @@ def test_csv_options_for_another_format_are_refused(tmp_path: Path, fmt: str) ->
 
 
 def _check(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "dialoglaw.cli", "check", *args, *SEND, "--quiet"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=300,
-        check=False,
-    )
+    return run("check", *args, *SEND, "--quiet")
 
 
 @pytest.mark.parametrize("engine", ["columnar", "per-object"])
