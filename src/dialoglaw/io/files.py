@@ -146,12 +146,16 @@ def _is_text_codec(name: str) -> bool:
         return False
 
 
+def _from_start(codec: str) -> str:
+    """The encoding to read a file from its start in: UTF-8 skips a byte order mark."""
+    return "utf-8-sig" if codec == "utf-8" else codec
+
+
 def _open(path: Path, codec: str = "utf-8") -> IO[str]:
     try:
         # surrogateescape: a byte that is not UTF-8 becomes a lone surrogate that the
         # readers detect per row, instead of a UnicodeDecodeError that ends the batch.
-        encoding = "utf-8-sig" if codec == "utf-8" else codec
-        return path.open(encoding=encoding, errors="surrogateescape", newline="")
+        return path.open(encoding=_from_start(codec), errors="surrogateescape", newline="")
     except OSError as exc:
         raise InputError.single("file", str(path), f"cannot be read ({exc.strerror or exc})") from None
 
@@ -441,7 +445,7 @@ def _csv_batches(path: Path, batch_size: int, delimiter: str | None, codec: str)
         raise InputError.single("file", str(path), f"cannot be read ({exc.strerror or exc})") from None
     with handle:
         if not handle.seekable():  # a pipe: the text reader, which needs no second look
-            with _text(handle, "utf-8-sig" if codec == "utf-8" else codec) as text:
+            with _text(handle, _from_start(codec)) as text:
                 yield from _text_rows(text, delimiter, codec)
             return
         first = handle.readline()
@@ -451,7 +455,7 @@ def _csv_batches(path: Path, batch_size: int, delimiter: str | None, codec: str)
         header = None if head is None or delimiter is None else _plain_header(head, delimiter)
         if header is None or delimiter is None:
             handle.seek(0)
-            with _text(handle, "utf-8-sig" if codec == "utf-8" else codec) as text:
+            with _text(handle, _from_start(codec)) as text:
                 yield from _text_rows(text, delimiter, codec)
             return
         parse = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=False, ignore_empty_lines=True)
