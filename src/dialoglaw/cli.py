@@ -254,7 +254,6 @@ def _check_columnar(
 ) -> str:
     from dialoglaw.columnar import ColumnarEngine  # noqa: PLC0415
     from dialoglaw.io import (  # noqa: PLC0415
-        read_contacts,
         read_flat_csv_batches,
         read_flat_parquet_batches,
         write_frames,
@@ -267,11 +266,11 @@ def _check_columnar(
         message, at=at, policy=policy, channels=channels, summary=summary, categorical=encoded
     )
     fmt = detect_format(args.input, args.input_format)
-    batch_size = args.batch_size or (12_288 if fmt == "jsonl" else 65_536)
+    batch_size = args.batch_size or (8192 if fmt == "jsonl" else 65_536)
     if fmt == "parquet":
         frames: Any = (engine.decide_batch(b) for b in read_flat_parquet_batches(args.input, batch_size))
     elif fmt == "jsonl":
-        frames = engine.decide_nested(read_contacts(args.input, "jsonl"), batch_size=batch_size)
+        frames = engine.decide_jsonl(args.input, batch_size=batch_size)
     else:
         rows = read_flat_csv_batches(args.input, batch_size, delimiter=args.delimiter, encoding=args.encoding)
         frames = engine.decide_items(rows, batch_size=batch_size)
@@ -423,8 +422,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--batch-size",
         type=int,
         default=None,
-        help="rows per batch of the columnar engine (default 65536; 12288 for JSON Lines, whose "
-        "contacts take more memory while a batch is decided)",
+        help="rows per batch of the columnar engine (default 65536; 8192 for JSON Lines, whose "
+        "lines take more memory while a batch is read and decided)",
     )
     check.add_argument(
         "--workers",

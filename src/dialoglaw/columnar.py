@@ -31,19 +31,30 @@ from __future__ import annotations
 
 import functools
 import itertools
+import json
 import operator
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from dialoglaw.batch import BatchResult, RowError, _one, printable
 from dialoglaw.channels import Channel
 from dialoglaw.errors import DialoglawError, InputError
 from dialoglaw.facts import Contact, Message, _instant
-from dialoglaw.io.files import _flat, _row_id, holds_surrogate, result_columns, result_record
+from dialoglaw.io.files import (
+    _flat,
+    _jsonl_items,
+    _jsonl_lines,
+    _row_id,
+    holds_surrogate,
+    read_contacts,
+    result_columns,
+    result_record,
+)
 from dialoglaw.io.flat import (
     FLAT_CHANNELS,
     ISO_DATE_SHAPE,
@@ -170,6 +181,10 @@ class EngineStats:
     """Distinct fact patterns seen."""
     decided_patterns: int = 0
     """Patterns decided by the rule engine (the others came from the cache)."""
+    arrow_batches: int = 0
+    """Batches of JSON Lines read by Arrow's JSON reader (:meth:`ColumnarEngine.decide_jsonl`)."""
+    line_batches: int = 0
+    """Batches of JSON Lines read line by line (:meth:`ColumnarEngine.decide_jsonl`)."""
 
 
 @dataclass
@@ -210,9 +225,17 @@ def _describe(engine: EngineName, s: EngineStats) -> str:
         return (
             f"engine: columnar · {s.rows:,} rows · {s.patterns:,} fact patterns "
             f"({s.decided_patterns:,} decided by the rule engine) · "
-            f"{s.per_object_rows:,} rows decided one by one"
+            f"{s.per_object_rows:,} rows decided one by one" + _jsonl_batches(s)
         )
     return f"engine: per-object · {s.rows:,} rows"
+
+
+def _jsonl_batches(s: EngineStats) -> str:
+    """How the batches of a JSON Lines file were read (:meth:`ColumnarEngine.decide_jsonl`)."""
+    if not (s.arrow_batches or s.line_batches):
+        return ""
+    batches = "batch" if s.arrow_batches == 1 else "batches"
+    return f" · JSON Lines: {s.arrow_batches:,} {batches} read by Arrow, {s.line_batches:,} line by line"
 
 
 class ColumnarEngine:
@@ -431,6 +454,91 @@ class ColumnarEngine:
                 originals = []
         if originals:
             yield from self._nested_batch(originals)
+
+    def decide_jsonl(self, path: str | Path, batch_size: int = 8192) -> Iterator[Any]:
+        """Decide a JSON Lines file (the nested model, one contact a line), in order, a
+        batch of lines at a time; yields output frames. The same as
+        ``decide_nested(read_contacts(path, "jsonl"), batch_size)``, faster: where pyarrow
+        is installed, Arrow's JSON reader reads each batch it provably reads alike
+        (:mod:`dialoglaw.io.arrow_json`), and the other batches are read line by line."""
+        _check_batch_size(batch_size)
+        try:
+            import pyarrow  # noqa: F401, PLC0415 - the reader's dependency
+
+            from dialoglaw.io.arrow_json import arrow_flat_rows  # noqa: PLC0415
+        except ImportError:  # pragma: no cover - polars without pyarrow
+            yield from self.decide_nested(read_contacts(path, "jsonl"), batch_size=batch_size)
+            return
+        unread = 0  # batches in a row of which Arrow read less than half
+        for lines in _jsonl_lines(path, batch_size):
+            read = arrow_flat_rows([line for _, line in lines]) if unread < _UNREAD_LIMIT else None
+            unread = unread + 1 if read is None or 2 * len(read[1]) < len(lines) else 0
+            if read is None:
+                self.stats.line_batches += 1
+                yield from self.decide_nested(_jsonl_items([lines]), batch_size=batch_size)
+            else:
+                self.stats.arrow_batches += 1
+                yield from self._arrow_batch(lines, *read)
+
+    def _arrow_batch(
+        self, lines: Sequence[tuple[int, str]], cells: pl.DataFrame, vouched: list[int]
+    ) -> Iterator[pl.DataFrame]:
+        """Decide a batch of lines of which Arrow read the rows ``vouched`` (their
+        ``cells``): the other lines are read by json as before, flattened by
+        :func:`exact_flat_row` (or decided from the dict where the flat layout cannot
+        hold them), and an input error among them keeps its place between the parts."""
+        pl = self._pl
+        cells = cells.with_columns(pl.Series("__i", vouched, dtype=pl.UInt32))
+        mine = set(vouched)
+        others = [i for i in range(len(lines)) if i not in mine]
+        values: dict[int, Any] = {}
+        flats: dict[int, dict[str, str] | None] = {}
+        errors: dict[int, RowError] = {}
+        for i, item in zip(others, _jsonl_items([[lines[i] for i in others]]), strict=True):
+            if isinstance(item, RowError):
+                errors[i] = item
+            else:
+                values[i] = item
+                flats[i] = exact_flat_row(item, self.at)
+        start = 0
+        for end in [*sorted(errors), len(lines)]:
+            if end > start:
+                yield self._arrow_part(lines, cells, values, flats, start, end)
+            if end in errors:
+                yield self._error_row(errors[end])
+            start = end + 1
+
+    def _arrow_part(
+        self,
+        lines: Sequence[tuple[int, str]],
+        cells: pl.DataFrame,
+        values: dict[int, Any],
+        flats: dict[int, dict[str, str] | None],
+        start: int,
+        end: int,
+    ) -> pl.DataFrame:
+        """Decide lines ``start`` to ``end`` (none an input error) of an Arrow batch."""
+        pl = self._pl
+        first = self._next_row
+        self._next_row += end - start
+        self.stats.rows += end - start
+        originals = _LineValues(
+            lines[start:end], {i - start: v for i, v in values.items() if start <= i < end}
+        )
+        parsed = [i for i in range(start, end) if i in flats]
+        forced = [i - start for i in parsed if flats[i] is None]
+        if len(forced) == end - start:  # no row the flat layout holds
+            return self._per_object(None, range(end - start), first, originals=originals)
+        part = cells.filter(pl.col("__i").is_between(start, end - 1))
+        if parsed:
+            rows = _exact_rows_frame(pl, [flats[i] or {} for i in parsed])
+            rows = rows.with_columns(pl.Series("__i", parsed, dtype=pl.UInt32))
+            part = pl.concat([part, rows], how="diagonal").sort("__i")
+        part = part.drop("__i")
+        # Columns without a value are absent facts: dropped, as the flat rows leave them
+        # out (but for the id: a frame without columns would have no rows).
+        part = part.select(c.name for c in part.get_columns() if c.null_count() < c.len() or c.name == "id")
+        return self._columnar(part, first, originals=originals, forced=forced)
 
     def _nested_batch(self, originals: Sequence[Mapping[str, Any]], *, split: bool = True) -> Iterator[Any]:
         at = self.at
@@ -1351,6 +1459,37 @@ def _is_batch(pl: Any, item: object) -> bool:
     if module.startswith("pyarrow"):
         return kind in ("Table", "RecordBatch")
     return module.startswith("pandas") and kind == "DataFrame"
+
+
+# Arrow is no longer tried on a file after this many batches in a row of which it vouched
+# for less than half the lines (a file of lines it refuses throughout, such as ages
+# written as numbers): each such batch costs up to three readings for nothing.
+_UNREAD_LIMIT = 2
+
+
+class _LineValues(Sequence[Mapping[str, Any]]):
+    """The contacts of numbered JSON Lines, parsed when asked for (the engine asks for a
+    batch's pattern representatives and rows it decides one by one only)."""
+
+    def __init__(self, lines: Sequence[tuple[int, str]], parsed: dict[int, Any]) -> None:
+        self._lines = lines
+        self._parsed = parsed
+
+    def __len__(self) -> int:
+        return len(self._lines)
+
+    @overload
+    def __getitem__(self, index: int) -> Mapping[str, Any]: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Mapping[str, Any]]: ...
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        value = self._parsed.get(index)
+        if value is None:
+            # A line Arrow read whole and vouched for is a JSON object json.loads reads.
+            value = self._parsed[index] = json.loads(self._lines[index][1])
+        return value
 
 
 def _rows_frame(pl: Any, rows: Sequence[Mapping[str, Any]]) -> Any:

@@ -161,42 +161,67 @@ def _open(path: Path, codec: str = "utf-8") -> IO[str]:
 
 
 def _read_jsonl(path: Path) -> Iterator[dict[str, Any] | RowError]:
+    return _jsonl_items(_file_chunks(path))
+
+
+def _file_chunks(path: Path) -> Iterator[list[tuple[int, str]]]:
     with _open(path) as handle:
+        yield from _chunks(handle)
+
+
+def _jsonl_items(chunks: Iterable[Sequence[tuple[int, str]]]) -> Iterator[dict[str, Any] | RowError]:
+    """The contact (a dict) or the :class:`RowError` of each numbered line of ``chunks``
+    (non-blank lines of a JSON Lines file, as :func:`read_contacts` reads them)."""
+    # One generator that parses in its own frame, whoever gives it the chunks: the
+    # recursion limit (a line nested about a thousand deep) applies alike.
+    for chunk in chunks:
+        # isascii() is O(1) on str
+        undecodable = [not line.isascii() and _undecodable(line) for _, line in chunk]
+        joinable = [
+            not bad and _MARK_TEXT not in line for (_, line), bad in zip(chunk, undecodable, strict=True)
+        ]
+        joined = _joined_values([line for (_, line), ok in zip(chunk, joinable, strict=True) if ok])
+        values = iter(joined or ())
+        for (number, line), bad, ok in zip(chunk, undecodable, joinable, strict=True):
+            if bad:
+                yield RowError("invalid_input", "", f"Line {number} is not valid UTF-8.")
+                continue
+            value = next(values) if ok and joined is not None else _ALONE
+            if value is _ALONE:
+                # Parsed here, in this frame as before: the recursion limit applies alike.
+                try:
+                    value = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    yield RowError("invalid_json", "", f"Line {number} is not valid JSON: {exc.msg}.")
+                    continue
+                except (ValueError, RecursionError):  # int over 4300 digits; nesting too deep
+                    msg = f"Line {number} is nested too deeply or holds a number too long to read."
+                    yield RowError("invalid_json", "", msg)
+                    continue
+            if not isinstance(value, dict):
+                yield RowError("invalid_input", "", f"Line {number} is not a JSON object.")
+                continue
+            if "\\u" in line and _SURROGATE_ESCAPE.search(line) is not None and holds_surrogate(value):
+                msg = (
+                    f"Line {number} holds an unpaired surrogate escape (\\ud800-\\udfff), which is not text."
+                )
+                yield RowError("invalid_input", "", msg)
+                continue
+            yield value
+
+
+def _jsonl_lines(path: str | Path, batch_size: int) -> Iterator[list[tuple[int, str]]]:
+    """The non-blank lines of a JSON Lines file with their numbers, ``batch_size`` at a
+    time (the lines :func:`read_contacts` reads, for :func:`_jsonl_items`)."""
+    with _open(Path(path)) as handle:
+        batch: list[tuple[int, str]] = []
         for chunk in _chunks(handle):
-            # isascii() is O(1) on str
-            undecodable = [not line.isascii() and _undecodable(line) for _, line in chunk]
-            joinable = [
-                not bad and _MARK_TEXT not in line for (_, line), bad in zip(chunk, undecodable, strict=True)
-            ]
-            joined = _joined_values([line for (_, line), ok in zip(chunk, joinable, strict=True) if ok])
-            values = iter(joined or ())
-            for (number, line), bad, ok in zip(chunk, undecodable, joinable, strict=True):
-                if bad:
-                    yield RowError("invalid_input", "", f"Line {number} is not valid UTF-8.")
-                    continue
-                value = next(values) if ok and joined is not None else _ALONE
-                if value is _ALONE:
-                    # Parsed here, in this frame as before: the recursion limit applies alike.
-                    try:
-                        value = json.loads(line)
-                    except json.JSONDecodeError as exc:
-                        yield RowError("invalid_json", "", f"Line {number} is not valid JSON: {exc.msg}.")
-                        continue
-                    except (ValueError, RecursionError):  # int over 4300 digits; nesting too deep
-                        msg = f"Line {number} is nested too deeply or holds a number too long to read."
-                        yield RowError("invalid_json", "", msg)
-                        continue
-                if not isinstance(value, dict):
-                    yield RowError("invalid_input", "", f"Line {number} is not a JSON object.")
-                    continue
-                if "\\u" in line and _SURROGATE_ESCAPE.search(line) is not None and holds_surrogate(value):
-                    msg = (
-                        f"Line {number} holds an unpaired surrogate escape (\\ud800-\\udfff), "
-                        "which is not text."
-                    )
-                    yield RowError("invalid_input", "", msg)
-                    continue
-                yield value
+            batch.extend(chunk)
+            while len(batch) >= batch_size:
+                yield batch[:batch_size]
+                batch = batch[batch_size:]
+        if batch:
+            yield batch
 
 
 def _chunks(handle: IO[str]) -> Iterator[list[tuple[int, str]]]:
