@@ -50,7 +50,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--size", type=int, default=100_000)
-    parser.add_argument("--batch", type=int, default=8192)
+    parser.add_argument("--batch", type=int, default=6144)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     lines = [line + "\n" for line in data.nested_lines(data.flat_frame(args.size))]

@@ -266,7 +266,7 @@ def _check_columnar(
         message, at=at, policy=policy, channels=channels, summary=summary, categorical=encoded
     )
     fmt = detect_format(args.input, args.input_format)
-    batch_size = args.batch_size or (8192 if fmt == "jsonl" else 65_536)
+    batch_size = args.batch_size or (6144 if fmt == "jsonl" else 65_536)
     if fmt == "parquet":
         frames: Any = (engine.decide_batch(b) for b in read_flat_parquet_batches(args.input, batch_size))
     elif fmt == "jsonl":
@@ -422,7 +422,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--batch-size",
         type=int,
         default=None,
-        help="rows per batch of the columnar engine (default 65536; 8192 for JSON Lines, whose "
+        help="rows per batch of the columnar engine (default 65536; 6144 for JSON Lines, whose "
         "lines take more memory while a batch is read and decided)",
     )
     check.add_argument(

@@ -455,7 +455,7 @@ class ColumnarEngine:
         if originals:
             yield from self._nested_batch(originals)
 
-    def decide_jsonl(self, path: str | Path, batch_size: int = 8192) -> Iterator[Any]:
+    def decide_jsonl(self, path: str | Path, batch_size: int = 6144) -> Iterator[Any]:
         """Decide a JSON Lines file (the nested model, one contact a line), in order, a
         batch of lines at a time; yields output frames. The same as
         ``decide_nested(read_contacts(path, "jsonl"), batch_size)``, faster: where pyarrow
