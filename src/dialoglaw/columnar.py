@@ -522,10 +522,8 @@ class ColumnarEngine:
         first = self._next_row
         self._next_row += end - start
         self.stats.rows += end - start
-        originals = _LineValues(
-            lines[start:end], {i - start: v for i, v in values.items() if start <= i < end}
-        )
         parsed = [i for i in range(start, end) if i in flats]
+        originals = _LineValues(lines[start:end], {i - start: values[i] for i in parsed})
         forced = [i - start for i in parsed if flats[i] is None]
         if len(forced) == end - start:  # no row the flat layout holds
             return self._per_object(None, range(end - start), first, originals=originals)
@@ -1462,8 +1460,8 @@ def _is_batch(pl: Any, item: object) -> bool:
 
 
 # Arrow is no longer tried on a file after this many batches in a row of which it vouched
-# for less than half the lines (a file of lines it refuses throughout, such as ages
-# written as numbers): each such batch costs up to three readings for nothing.
+# for less than half the lines (a file of lines it refuses throughout, such as flags
+# written as text): each such batch costs up to three readings for nothing.
 _UNREAD_LIMIT = 2
 
 
