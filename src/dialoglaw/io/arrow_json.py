@@ -49,6 +49,7 @@ from dialoglaw.io.flat import (
     _FLAT_CHANNEL_NAMES,
     _OBJECTION_KEYS,
     _PRESUMED_KEYS,
+    _SECTIONS,
     _TEXT_KEYS,
     ISO_DATE_SHAPE,
     ISO_INSTANT_SHAPE,
@@ -100,10 +101,8 @@ _CONSENT_FIELDS = (
 )
 _LISTS = frozenset(("senders", "scope", "used_at", "channels", "purchased_categories", "contact_points"))
 _FLAGS = frozenset(("robinson_listed", "no_ads_sticker", "opt_out_notice_at_collection"))
-_REQUIRED = {
-    "relationship": ("obtained_through", "obtained_at", "seller"),
-    "presumed_consent": ("facts", "assessed_by", "assessed_at", "sender"),
-}
+# The facts each section must hold, as exact_flat_row requires them.
+_REQUIRED = {section: required for section, _, required in _SECTIONS}
 
 
 def _options() -> Any:
