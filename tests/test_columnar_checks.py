@@ -225,7 +225,7 @@ def test_values_put_back_land_in_the_rows_of_the_mask_in_order_and_null_elsewher
             "s": pl.Series([f"v{i}" for i in range(k)], dtype=pl.String),  # gathered
         }
     )
-    got = pl.DataFrame(_put_back(values, present))
+    got = pl.DataFrame(_put_back(pl, values, present))
     ranks = itertools.accumulate(mask)  # the k-th row of the mask holds rank k
     expected = [(r - 1, f"v{r - 1}") if m else (None, None) for m, r in zip(mask, ranks, strict=True)]
     assert got.schema == values.schema
