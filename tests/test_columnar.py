@@ -517,6 +517,75 @@ def test_summaries_agree_when_fact_patterns_repeat_across_many_small_batches() -
     assert got.summary.read == len(rows)
 
 
+def test_cells_of_white_space_only_are_missing_facts_in_every_batch_and_stay_on_the_fast_path() -> None:
+    # Source: the readers strip each cell and read an empty one as a missing fact
+    # (dialoglaw.io.flat, exact_flat_row). One engine sees batches with other white space
+    # in other columns, then none: each batch must decide as the readers do, and a blank
+    # cell must cost no row its fact pattern (a blank is a missing value, not a bad one).
+    base = random_rows(400, seed=29, bad=0.0)
+    kinds = [" ", "\t", "\u3000 ", None]
+    columns = ["email", "phone", "birth_date", "email_consent_at", "postal_code"]
+    blanked, nulled = [], []
+    for i, row in enumerate(base):
+        batch = i // 100  # batches of 100 below: each its own white space, the last none
+        column = columns[i % len(columns)]
+        blank = kinds[batch]
+        blanked.append(dict(row, **{column: blank}) if blank is not None and i % 3 == 0 else row)
+        nulled.append(dict(row, **{column: None}) if blank is not None and i % 3 == 0 else row)
+    expected, summary = _reference(blanked, MESSAGE)
+    assert expected == _reference(nulled, MESSAGE)[0]
+    engines = []
+    for rows in (blanked, nulled):
+        engine = ColumnarEngine(MESSAGE, at=AT)
+        got = pl.concat(list(engine.decide_items(rows, batch_size=100))).to_dicts()
+        assert got == expected
+        assert _summary(engine.summary) == _summary(summary)
+        engines.append(engine)
+    assert engines[0].stats.per_object_rows == engines[1].stats.per_object_rows
+
+
+def test_decisions_stay_the_same_when_the_expression_cache_fills_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each layout of columns has its own expressions, built once; past the limit they are
+    # built anew. Batches alternating between layouts must each be decided by their own.
+    from dialoglaw import columnar
+
+    monkeypatch.setattr(columnar, "_PLAN_CACHE_LIMIT", 2)
+    rows = random_rows(600, seed=31, bad=0.02)
+    for i, row in enumerate(rows):  # three layouts: without e-mail, without phone, all
+        gone = ("email", "phone", None)[(i // 50) % 3]
+        if gone is not None:
+            row[gone] = None
+    expected, summary = _reference(rows, MESSAGE)
+    engine = ColumnarEngine(MESSAGE, at=AT)
+    got = pl.concat(list(engine.decide_items(rows, batch_size=50))).to_dicts()
+    assert got == expected
+    assert _summary(engine.summary) == _summary(summary)
+    assert len(engine._plans) <= 2
+
+
+def test_a_batch_whose_typed_column_holds_values_is_not_read_with_the_expressions_of_one_where_it_held_none() -> (
+    None
+):
+    # The same text columns, but a Boolean Robinson flag empty in the first batch and set
+    # in the second (a database export): the second batch's rows must be read with the
+    # flag (Source: UWG § 7(2) no. 1 via the Robinson list, as the per-object engine
+    # reads the cell), not with expressions built for a batch without it.
+    first = [dict(row, robinson_listed=None) for row in random_rows(50, seed=37, bad=0.0)]
+    second = [
+        dict(row, id=f"again-{row['id']}", robinson_listed=True if i % 2 else None)
+        for i, row in enumerate(first)
+    ]
+    rows = first + second
+    schema = dict.fromkeys(COLUMNS, pl.String) | {"robinson_listed": pl.Boolean}
+    frame = pl.DataFrame(rows, schema=schema)
+    expected, summary = _reference(rows, MESSAGE)
+    engine = ColumnarEngine(MESSAGE, at=AT)
+    got = pl.concat([engine.decide_batch(frame.slice(0, 50)), engine.decide_batch(frame.slice(50))])
+    assert got.to_dicts() == expected
+    assert _summary(engine.summary) == _summary(summary)
+    assert any(r["postal_reasons"] and "robinson_list" in r["postal_reasons"] for r in expected[50:])
+
+
 def test_decisions_stay_the_same_when_the_pattern_cache_fills_up(monkeypatch: pytest.MonkeyPatch) -> None:
     # Past the limit the engine forgets its decided patterns and decides them anew; the
     # pattern numbers of a batch must still reach the right rows.

@@ -155,6 +155,7 @@ _MIN_US = (datetime(1900, 1, 1, tzinfo=UTC) - _EPOCH) // timedelta(microseconds=
 _MAX_US = (datetime(2999, 12, 31, tzinfo=UTC) - _EPOCH) // timedelta(microseconds=1)
 _PARSE_CACHE_LIMIT = 200_000
 _RESULT_CACHE_LIMIT = 100_000
+_PLAN_CACHE_LIMIT = 64
 
 
 def _polars() -> Any:
@@ -306,6 +307,7 @@ class ColumnarEngine:
         self._email_cache: dict[str, str | None] = {}
         self._phone_cache: dict[str, tuple[str | None, str | None]] = {}
         self._dates: dict[str, Any] = {}
+        self._plans: dict[Any, tuple[list[Any], list[Any], dict[str, Any]]] = {}
         self._next_row = 1
 
     # --- public ------------------------------------------------------------------------
@@ -656,6 +658,52 @@ class ColumnarEngine:
         typed = {c for c in cols - text if _typed_date(pl, c, schema[c])}
         work, residual = self._fast_pass(frame, text, typed)
         work = self._ages(work, self._german_days(work))
+        # The expressions depend on the batch's columns only (and on white-space cells,
+        # rare): built once per such layout, they are the same objects for every batch
+        # (building them took about 8 ms a batch, whatever its size).
+        blanks = tuple(
+            sorted(
+                (c, tuple(sorted(v for v, r in results.items() if r is _BLANK_CELL)))
+                for c, results in residual.items()
+                if _BLANK_CELL in results.values()
+            )
+        )
+        layout = (frozenset(cols), frozenset(text), frozenset(typed), blanks)
+        plan = self._plans.get(layout)
+        if plan is None:
+            if len(self._plans) >= _PLAN_CACHE_LIMIT:
+                self._plans.clear()
+            plan = self._plans[layout] = self._plan(cols, text, typed, dict(blanks))
+        ok, key, shared = plan
+        work = work.with_columns(**shared)
+        if self.suppressions is not None:
+            work = self._suppressed(work, cols)
+        # Eager, not lazy: polars' plan optimiser costs more than it saves on the two
+        # large queries of several hundred expressions (here and in the fast pass): a warm
+        # batch of 1,000 rows took 66-77 ms and takes 53-70 ms, one of 65,536 rows 300-310
+        # and 276-286 ms (alternating runs, 2026-12-06).
+        # A row is vouched for when all its conditions hold. They are computed as columns
+        # and and-ed as Series: in one expression polars plans all_horizontal in time
+        # growing faster than its inputs (86 conditions took 14 ms to plan, whatever the
+        # batch's size), and summing them cost 7-9 ms at 65,536 rows, where the Series
+        # take 2 ms. A null condition (none is built to be null) leaves the row not
+        # vouched for, so it is decided on its own rather than lost to both filters in
+        # _broadcast. (There is always a condition: the order of each consent's dates.)
+        conditions = work.select(c.alias(f"__ok{i}") for i, c in enumerate(ok)).get_columns()
+        vouched = functools.reduce(operator.and_, conditions).fill_null(value=False)
+        projected = work.select(pl.lit(vouched).alias("__ok"), *key).with_row_index("__i")
+        if forced:  # rows the flat layout cannot hold: decided from their nested dicts
+            projected = projected.with_columns(pl.col("__ok") & ~pl.col("__i").is_in(forced))
+        return self._broadcast(frame, projected, first, originals)
+
+    def _plan(
+        self, cols: set[str], text: set[str], typed: set[str], blanks: dict[str, tuple[str, ...]]
+    ) -> tuple[list[Any], list[Any], dict[str, Any]]:
+        """The expressions of a batch with the columns ``cols`` (``text``, ``typed``):
+        the conditions that vouch for a row, the key of its fact pattern, and the helper
+        columns they read (``shared``). ``blanks``: per column, its cells of white space
+        only, which are missing values."""
+        pl = self._pl
         at = self._at_us
         ok: list[Any] = []  # per-row conditions that vouch for the row
         flags: list[Any] = []  # boolean parts of the fact pattern
@@ -671,9 +719,9 @@ class ColumnarEngine:
                 present[c] = pl.col(c).is_not_null()
                 ok.append(pl.col(c).is_null())
                 return
-            blanks = [v for v, r in residual.get(c, {}).items() if r is _BLANK_CELL]
+            blank = blanks.get(c)
             present[c] = (
-                pl.col(c).is_not_null() & ~pl.col(c).is_in(blanks) if blanks else pl.col(c).is_not_null()
+                pl.col(c).is_not_null() & ~pl.col(c).is_in(list(blank)) if blank else pl.col(c).is_not_null()
             )
             good = vouched if vouched is not None else pl.col(helper).is_not_null()
             ok.append(~present[c] | good.fill_null(value=False))
@@ -721,7 +769,6 @@ class ColumnarEngine:
                 flags.append(((at - last) > self._stale_us).fill_null(value=False))
             key.append(pl.col(f"__age_{p}"))
         shared.update(self._consent_ids(cols, text, present, ok))
-        work = work.with_columns(**shared)
         # The boolean parts are packed into integers: a narrower key groups faster. A
         # choice between two typed literals packs in about half the time of a cast and a
         # product (63 flags at 65,536 rows: 7 against 14 ms); no flag is null.
@@ -734,25 +781,8 @@ class ColumnarEngine:
             key.append(pl.sum_horizontal(packed).alias(f"__flags{n}"))
 
         if self.suppressions is not None:
-            work = self._suppressed(work, cols)
             key.append(pl.col("__suppressed"))
-        # Eager, not lazy: polars' plan optimiser costs more than it saves on the two
-        # large queries of several hundred expressions (here and in the fast pass): a warm
-        # batch of 1,000 rows took 66-77 ms and takes 53-70 ms, one of 65,536 rows 300-310
-        # and 276-286 ms (alternating runs, 2026-12-06).
-        # A row is vouched for when all its conditions hold. They are computed as columns
-        # and and-ed as Series: in one expression polars plans all_horizontal in time
-        # growing faster than its inputs (86 conditions took 14 ms to plan, whatever the
-        # batch's size), and summing them cost 7-9 ms at 65,536 rows, where the Series
-        # take 2 ms. A null condition (none is built to be null) leaves the row not
-        # vouched for, so it is decided on its own rather than lost to both filters in
-        # _broadcast. (There is always a condition: the order of each consent's dates.)
-        conditions = work.select(c.alias(f"__ok{i}") for i, c in enumerate(ok)).get_columns()
-        vouched = functools.reduce(operator.and_, conditions).fill_null(value=False)
-        projected = work.select(pl.lit(vouched).alias("__ok"), *key).with_row_index("__i")
-        if forced:  # rows the flat layout cannot hold: decided from their nested dicts
-            projected = projected.with_columns(pl.col("__ok") & ~pl.col("__i").is_in(forced))
-        return self._broadcast(frame, projected, first, originals)
+        return ok, key, shared
 
     def _broadcast(
         self,
