@@ -30,6 +30,7 @@ pl = pytest.importorskip("polars")
 pytest.importorskip("pyarrow")
 from dialoglaw.columnar import ColumnarEngine  # noqa: E402
 from dialoglaw.io.arrow_json import arrow_flat_rows  # noqa: E402
+from dialoglaw.io.files import RawLines, _is_utf8  # noqa: E402
 
 # Padding Python's str.strip() removes that a narrower idea of whitespace would not.
 _PADDING = (" ", "\t", "\x1c", "\x1f", "\x85", "\u00a0", "\u2007", "\u3000", "\u2028")
@@ -69,6 +70,14 @@ def _assert_vouched_rows_exact(lines: list[str]) -> int:
     """Every row the reader vouches for is exact_flat_row's row (at any send time);
     the number of rows it vouched for."""
     read = arrow_flat_rows(lines)
+    raws = [line.encode("utf-8", "surrogateescape") for line in lines]
+    if all(r[:1] == b"{" and b"\r" not in r and _is_utf8(r) for r in raws):
+        # The same lines as the raw reader hands them over (bytes for Arrow as read).
+        raw = arrow_flat_rows(RawLines(1, raws))
+        assert (raw is None) == (read is None)
+        if raw is not None and read is not None:
+            assert raw[1] == read[1]
+            assert raw[0].equals(read[0])
     if read is None:
         return 0
     cells, vouched = read

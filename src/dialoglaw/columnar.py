@@ -46,9 +46,10 @@ from dialoglaw.channels import Channel
 from dialoglaw.errors import DialoglawError, InputError
 from dialoglaw.facts import Contact, Message, _instant
 from dialoglaw.io.files import (
+    RawLines,
     _flat,
     _jsonl_items,
-    _jsonl_lines,
+    _jsonl_raw_batches,
     _row_id,
     holds_surrogate,
     read_contacts,
@@ -472,8 +473,9 @@ class ColumnarEngine:
             yield from self.decide_nested(read_contacts(path, "jsonl"), batch_size=batch_size)
             return
         unread = 0  # batches in a row of which Arrow read less than half
-        for lines in _jsonl_lines(path, batch_size):
-            read = arrow_flat_rows([line for _, line in lines]) if unread < _UNREAD_LIMIT else None
+        for lines in _jsonl_raw_batches(path, batch_size):
+            text = lines if isinstance(lines, RawLines) else [line for _, line in lines]
+            read = arrow_flat_rows(text) if unread < _UNREAD_LIMIT else None
             unread = unread + 1 if read is None or 2 * len(read[1]) < len(lines) else 0
             if read is None:
                 self.stats.line_batches += 1

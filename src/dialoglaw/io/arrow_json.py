@@ -41,6 +41,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from dialoglaw.io.files import RawLines
 from dialoglaw.io.flat import (
     _ADDRESS_KEYS,
     _CONSENT_KEYS,
@@ -85,6 +86,7 @@ _NULL_KEYS = sorted(
     if all(key not in at or key in NULL_IS_ABSENT.get(level, ()) for level, at in _KEYS_AT.items())
 )
 _ABSENT_NULL = re.compile('"(?:' + "|".join(_NULL_KEYS) + ')"[ \t\r\n]*:[ \t\r\n]*null')
+_ABSENT_NULL_BYTES = re.compile(_ABSENT_NULL.pattern.encode())
 # The columns of a consent, by field, in the flat layout ("<channel>_<column>").
 _CONSENT_FIELDS = (
     ("consent_at", "granted_at"),
@@ -160,11 +162,11 @@ def _as_planned(schema: Any) -> bool:
 _OPTIONS: Any = None
 
 
-def arrow_flat_rows(lines: Sequence[str]) -> tuple[pl.DataFrame, list[int]] | None:
+def arrow_flat_rows(lines: Sequence[str] | RawLines) -> tuple[pl.DataFrame, list[int]] | None:
     """The flat text cells of the rows of ``lines`` (non-blank lines of a JSON Lines
-    file) that Arrow provably reads alike, and their indexes in ``lines``: each such
-    row's non-null cells are ``exact_flat_row``'s row, at any send time. ``None`` where
-    Arrow reads no line of them (see the module)."""
+    file, or a batch of them read as bytes) that Arrow provably reads alike, and their
+    indexes in ``lines``: each such row's non-null cells are ``exact_flat_row``'s row, at
+    any send time. ``None`` where Arrow reads no line of them (see the module)."""
     global _OPTIONS  # noqa: PLW0603 - built once, on first use
     import polars as pl  # noqa: PLC0415 - optional dependency
 
@@ -172,18 +174,35 @@ def arrow_flat_rows(lines: Sequence[str]) -> tuple[pl.DataFrame, list[int]] | No
         return None
     if _OPTIONS is None:
         _OPTIONS = _options()
-    text = "".join(lines)
-    plain = "\\" not in text and "null" not in text  # every line, at one look
-    del text
+    if isinstance(lines, RawLines):
+        # Every line an object in UTF-8: Arrow reads the bytes as they are.
+        blob, raws = lines.blob, lines.raws
+        plain = b"\\" not in blob and b"null" not in blob  # every line, at one look
+        table = _read(blob, len(raws))
+        blobs: list[bytes | None] = [*raws]  # a part Arrow refuses: its halves, ...
+        ranges = [(0, table)] if table is not None else _split_all(blobs)
+
+        def plain_at(i: int) -> bool:
+            return _plain(raws[i])
+
+    else:
+        text = "".join(lines)
+        plain = "\\" not in text and "null" not in text
+        del text
+        ranges = _ranges(lines)
+
+        def plain_at(i: int) -> bool:
+            return _plain(lines[i])
+
     parts = []
     vouched: list[int] = []
-    for first, table in _ranges(lines):
+    for first, table in ranges:
         indexes = pl.int_range(first, first + table.num_rows, dtype=pl.UInt32, eager=True).alias("__i")
         frame = pl.DataFrame(pl.from_arrow(table)).with_columns(indexes)
         del table
         consents = _consents(pl, frame)
         ok = _vouched(pl, frame, consents)
-        keep = [good and (plain or _plain(lines[i])) for i, good in enumerate(ok, start=first)]
+        keep = [good and (plain or plain_at(i)) for i, good in enumerate(ok, start=first)]
         parts.append(_cells(pl, frame, consents).filter(pl.Series(keep)))
         vouched.extend(i for i, good in enumerate(keep, start=first) if good)
     if not parts:
@@ -191,9 +210,14 @@ def arrow_flat_rows(lines: Sequence[str]) -> tuple[pl.DataFrame, list[int]] | No
     return (parts[0] if len(parts) == 1 else pl.concat(parts, how="vertical")), vouched
 
 
-def _plain(line: str) -> bool:
+def _plain(line: str | bytes) -> bool:
     """No escape (a lone surrogate, say), and a null only where it means absent (Arrow
     reads every null as absent): every "null" in the line is such a key's value."""
+    if isinstance(line, bytes):
+        if b"\\" in line:
+            return False
+        nulls = line.count(b"null")
+        return not nulls or nulls == len(_ABSENT_NULL_BYTES.findall(line))
     if "\\" in line:
         return False
     nulls = line.count("null")
@@ -226,6 +250,12 @@ def _ranges(lines: Sequence[str]) -> list[tuple[int, Any]]:
         except UnicodeEncodeError:
             data = None
         blobs.append(data)
+    return _split_all(blobs)
+
+
+def _split_all(blobs: list[bytes | None]) -> list[tuple[int, Any]]:
+    """Arrow's tables of the parts of ``blobs`` (the lines, ``None`` where a line is not
+    for Arrow) it reads, after a reading of the whole failed (or was not tried)."""
     budget = [2 * sum(len(b) for b in blobs if b is not None)]
     out: list[tuple[int, Any]] = []
     mid = len(blobs) // 2  # the whole batch was read (or holds a line not for Arrow)
