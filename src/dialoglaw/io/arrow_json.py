@@ -36,6 +36,7 @@ generated lines with every such value, and whole checks read both ways.
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from collections.abc import Sequence
@@ -349,6 +350,23 @@ def _consents(pl: Any, frame: pl.DataFrame) -> pl.DataFrame:
 def _vouched(pl: Any, frame: pl.DataFrame, consents: pl.DataFrame) -> list[bool]:
     """Per row, whether its values pass ``exact_flat_row``'s checks (see the module)."""
     c = pl.col
+    row_ok, consent_ok = _vouching(pl)
+    rows = frame.select("__i", row_ok)
+    per_row = consents.group_by("__i").agg(
+        consent_ok.all().alias("__consents_ok"), (c("__ch").n_unique() == pl.len()).alias("__one_each")
+    )
+    joined = rows.join(per_row, on="__i", how="left", maintain_order="left")
+    ok = joined.select(
+        c("__ok") & c("__consents_ok").fill_null(value=True) & c("__one_each").fill_null(value=True)
+    )
+    return ok.to_series().fill_null(value=False).to_list()
+
+
+@functools.cache
+def _vouching(pl: Any) -> tuple[Any, Any]:
+    """The checks of :func:`_vouched`: of a row (``__ok``), and of a consent. Built once:
+    they read nothing but the layout (building them took about a millisecond a batch)."""
+    c = pl.col
     address = c("postal_address").struct.field
     objection = c("objections").list.first().struct.field
     checks = [
@@ -382,8 +400,7 @@ def _vouched(pl: Any, frame: pl.DataFrame, consents: pl.DataFrame) -> list[bool]
             elif key not in _FLAGS:
                 parts.append(_text(value(key)))
         checks.append(c(section).is_null() | pl.all_horizontal(parts))
-    rows = frame.select("__i", pl.all_horizontal(checks).alias("__ok"))
-
+    row_ok = pl.all_horizontal(checks).alias("__ok")
     used = c("used_at")
     consent_ok = pl.all_horizontal(
         _given(c("id")),
@@ -405,18 +422,30 @@ def _vouched(pl: Any, frame: pl.DataFrame, consents: pl.DataFrame) -> list[bool]
         _text(c("subject_age")),
         _text(c("tied_to")),
     )
-    per_row = consents.group_by("__i").agg(
-        consent_ok.all().alias("__consents_ok"), (c("__ch").n_unique() == pl.len()).alias("__one_each")
-    )
-    joined = rows.join(per_row, on="__i", how="left", maintain_order="left")
-    ok = joined.select(
-        c("__ok") & c("__consents_ok").fill_null(value=True) & c("__one_each").fill_null(value=True)
-    )
-    return ok.to_series().fill_null(value=False).to_list()
+    return row_ok, consent_ok
 
 
 def _cells(pl: Any, frame: pl.DataFrame, consents: pl.DataFrame) -> pl.DataFrame:
     """The flat layout's text cells of every row (see :func:`arrow_flat_rows`)."""
+    c = pl.col
+    row_cells, consent_cells = _cell_expressions(pl)
+    cells = frame.select(row_cells)
+    # A channel's consent fills that channel's columns: one left join a channel (a
+    # vouched row has at most one consent a channel; the cells of other rows mean nothing).
+    flat = consents.select("__i", "__ch", *consent_cells)
+    fields = flat.columns[2:]
+    wide = frame.select("__i")
+    for name in sorted(_FLAT_CHANNEL_NAMES):
+        one = flat.filter(c("__ch") == name).unique(subset="__i", keep="first", maintain_order=True)
+        one = one.drop("__ch").rename({k: f"{name}_{k}" for k in fields})
+        wide = wide.join(one, on="__i", how="left", maintain_order="left")
+    return pl.concat([cells, wide.drop("__i")], how="horizontal")  # type: ignore[no-any-return]
+
+
+@functools.cache
+def _cell_expressions(pl: Any) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """The cells of :func:`_cells`: of a row, and of a consent (named by the column, less
+    its channel). Built once, as :func:`_vouching`."""
     c = pl.col
     flag = {True: "true", False: "false"}
     objection = c("objections").list.first().struct.field
@@ -427,7 +456,7 @@ def _cells(pl: Any, frame: pl.DataFrame, consents: pl.DataFrame) -> pl.DataFrame
             return value.replace_strict(flag, return_dtype=pl.String)
         return _joined(pl, value) if key in _LISTS else value
 
-    cells = frame.select(
+    row_cells = [
         *(c(k) for k in _TEXT_KEYS),
         c("birth_date"),
         c("robinson_listed").replace_strict(flag, return_dtype=pl.String),
@@ -438,9 +467,7 @@ def _cells(pl: Any, frame: pl.DataFrame, consents: pl.DataFrame) -> pl.DataFrame
         objection("sender").alias("objection_sender"),
         *(section("relationship", k).alias(column) for k, column in _CUSTOMER_KEYS.items()),
         *(section("presumed_consent", k).alias(column) for k, column in _PRESUMED_KEYS.items()),
-    )
-    # A channel's consent fills that channel's columns: one left join a channel (a
-    # vouched row has at most one consent a channel; the cells of other rows mean nothing).
+    ]
     fields = {}
     for column, name in _CONSENT_FIELDS:
         value = c(name)
@@ -449,10 +476,4 @@ def _cells(pl: Any, frame: pl.DataFrame, consents: pl.DataFrame) -> pl.DataFrame
         elif name in _LISTS:
             value = _joined(pl, value)
         fields[column] = value
-    flat = consents.select("__i", "__ch", *(e.alias(k) for k, e in fields.items()))
-    wide = frame.select("__i")
-    for name in sorted(_FLAT_CHANNEL_NAMES):
-        one = flat.filter(c("__ch") == name).unique(subset="__i", keep="first", maintain_order=True)
-        one = one.drop("__ch").rename({k: f"{name}_{k}" for k in fields})
-        wide = wide.join(one, on="__i", how="left", maintain_order="left")
-    return pl.concat([cells, wide.drop("__i")], how="horizontal")  # type: ignore[no-any-return]
+    return tuple(row_cells), tuple(e.alias(k) for k, e in fields.items())
