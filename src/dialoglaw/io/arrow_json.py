@@ -15,7 +15,9 @@ a row only where the result is the same, cell for cell; every other line is read
   number or text (``_options``): it refuses a key given twice, a number, list or
   object where the model wants text (or the reverse), and text that is not valid JSON;
   a key the model does not know, or an age that is neither, makes the table's schema
-  other than planned (``_as_planned``). A part of two objects on a line reads as
+  other than planned (``_as_planned``). A batch read as bytes
+  (:class:`~dialoglaw.io.files.RawLines`: every line an object's text in valid UTF-8)
+  goes to Arrow as read. A part of two objects on a line reads as
   more rows than lines. Each of these makes Arrow's reading of the part void. The whole
   batch is read at once where it can be, else halves, quarters and so on down to single
   lines, for as long as the parts read add up to no more than twice the batch

@@ -304,8 +304,7 @@ def _jsonl_raw_batches(path: str | Path, batch_size: int) -> Iterator[Sequence[t
                 yield RawLines(number, raws, blob)
                 number += len(raws)
                 continue
-            codec = _from_start("utf-8") if start == 0 else "utf-8"
-            text_lines = io.StringIO(blob.decode(codec, "surrogateescape"), newline="")
+            text_lines = io.StringIO(blob.decode(_codec_at(start), "surrogateescape"), newline="")
             chunks = list(_chunks(text_lines, number))
             number += _counted(text_lines)
             lines = [line for chunk in chunks for line in chunk]
@@ -315,8 +314,13 @@ def _jsonl_raw_batches(path: str | Path, batch_size: int) -> Iterator[Sequence[t
 def _text_of(handle: IO[bytes], start: int) -> IO[str]:
     """``handle`` (at byte ``start`` of a JSON Lines file) read on as the text reader
     reads the file (:func:`_open`)."""
-    codec = _from_start("utf-8") if start == 0 else "utf-8"
-    return io.TextIOWrapper(handle, encoding=codec, errors="surrogateescape", newline="")
+    return io.TextIOWrapper(handle, encoding=_codec_at(start), errors="surrogateescape", newline="")
+
+
+def _codec_at(start: int) -> str:
+    """The codec to read a JSON Lines file in from byte ``start`` on: a byte order mark is
+    skipped at the file's start only."""
+    return _from_start("utf-8") if start == 0 else "utf-8"
 
 
 def _is_utf8(data: bytes) -> bool:
