@@ -130,6 +130,7 @@ def test_a_file_ending_in_a_line_of_exactly_the_limit_is_read_as_bytes(
     assert [type(b) for b in batches] == [RawLines]
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
 def test_a_pipe_is_read_as_text(tmp_path: Path) -> None:
     data = b'\xef\xbb\xbf{"id": "a"}\n{"id": "b"}\r{"id": "c"}\n'
     regular = tmp_path / "list.jsonl"
