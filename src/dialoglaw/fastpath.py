@@ -415,13 +415,12 @@ def phone_expr(expr: pl.Expr) -> pl.Expr:
     """
     import polars as pl  # noqa: PLC0415 - optional dependency
 
-    tables = _phone_tables()
-    rust = _phone_rust_patterns(tables)
-    if tables is None or rust is None:
+    planned = _phone_plan()
+    if planned is None:
         null = pl.lit(None, pl.String)
         undecided = pl.when(pl.lit(value=False)).then(expr).otherwise(null)
         return pl.struct(undecided.alias("e164"), undecided.alias("line_type")).name.keep()
-    return _phone_stages(expr, tables, rust, rare=True)
+    return _phone_stages(expr, *planned, rare=True)
 
 
 def phone_cells(cells: pl.Series) -> pl.Series:
@@ -435,13 +434,11 @@ def phone_cells(cells: pl.Series) -> pl.Series:
     """
     import polars as pl  # noqa: PLC0415 - optional dependency
 
-    tables = _phone_tables()
-    rust = _phone_rust_patterns(tables)
     frame = cells.to_frame()
     column = pl.col(cells.name)
-    if tables is None or rust is None:
+    if _phone_plan() is None:
         return frame.select(phone_expr(column)).to_series()
-    common = frame.select(_phone_stages(column, tables, rust, rare=False)).to_series().struct.unnest()
+    common = frame.select(_common_stages(cells.name)).to_series().struct.unnest()
     rows = common.get_column("rare").arg_true()
     e164, line_type = common.get_column("e164"), common.get_column("line_type")
     if len(rows):
@@ -449,6 +446,26 @@ def phone_cells(cells: pl.Series) -> pl.Series:
         e164 = e164.scatter(rows, again.get_column("e164"))
         line_type = line_type.scatter(rows, again.get_column("line_type"))
     return pl.struct(e164, line_type, eager=True).alias(cells.name)
+
+
+@functools.cache
+def _phone_plan() -> tuple[_PhoneTables, dict[str, str]] | None:
+    """The tables and their patterns for Rust's regex, or ``None`` where the fast path is
+    off (built once: translating the patterns took about half a millisecond a call)."""
+    tables = _phone_tables()
+    rust = _phone_rust_patterns(tables)
+    return None if tables is None or rust is None else (tables, rust)
+
+
+@functools.lru_cache(maxsize=16)
+def _common_stages(name: str) -> pl.Expr:
+    """:func:`phone_cells`' first reading of the column ``name`` (without the rare
+    types), built once per name: an expression is the same for every batch."""
+    import polars as pl  # noqa: PLC0415 - optional dependency
+
+    planned = _phone_plan()
+    assert planned is not None  # noqa: S101 - phone_cells asks only where it is on
+    return _phone_stages(pl.col(name), *planned, rare=False)
 
 
 def _phone_stages(expr: pl.Expr, tables: _PhoneTables, rust: dict[str, str], *, rare: bool) -> pl.Expr:
