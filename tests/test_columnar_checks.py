@@ -10,13 +10,24 @@ import random
 import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from unittest import mock
 
 import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dialoglaw.columnar import _ISO_INSTANT, _WS, _WS_CHARS, _iso_instant_us, _on_cells, _put_back
+from dialoglaw import columnar
+from dialoglaw.columnar import (
+    _ISO_INSTANT,
+    _WS,
+    _WS_CHARS,
+    _in_range,
+    _instant_cells,
+    _iso_instant_us,
+    _on_cells,
+    _put_back,
+)
 from dialoglaw.fastpath import phone_cells, phone_expr
 from dialoglaw.io.flat import ISO_INSTANT_SHAPE
 
@@ -204,6 +215,41 @@ def test_instants_read_over_the_non_null_cells_equal_the_whole_column_reading(
     frame = pl.DataFrame(rows, schema={"a": pl.String, "b": pl.String}, orient="row")
     check_on_cells(frame, lambda raw: _iso_instant_us(pl, raw))
     check_on_cells(frame, previous_instant_expr)
+    # Numbers are put back by Arrow; the same by places and a gather (polars alone).
+    with mock.patch.object(columnar, "_spread", return_value=None) as spread:
+        check_on_cells(frame, lambda raw: _iso_instant_us(pl, raw))
+    assert spread.called == any(cell is not None for row in rows for cell in row)
+
+
+def test_numbers_of_chunked_and_empty_columns_come_back_in_their_rows() -> None:
+    # Source: _on_cells puts numeric results back by Arrow's replace_with_mask, a column
+    # at a time from its offset in the results: every column's cells in its own rows.
+    first = pl.DataFrame(
+        {
+            "a": ["2024-01-02T03:04:05Z", None, "x"],
+            "b": [None, None, None],
+            "c": [None, "2020-02-29T00:00:00+01:00", None],
+        },
+        schema=dict.fromkeys("abc", pl.String),
+    )
+    second = pl.DataFrame(
+        {
+            "a": [None, "2025-06-30T23:59:59.123+02:00"],
+            "b": [None, None],
+            "c": ["1899-12-31T23:59:59Z", None],
+        },
+        schema=dict.fromkeys("abc", pl.String),
+    )
+    frame = pl.concat([first, second], rechunk=False)
+    assert frame.n_chunks() == 2
+    helpers = _on_cells(pl, frame, ["a", "b", "c"], lambda cells: _instant_cells(pl, cells))
+    assert [s.dtype for s in helpers.values()] == [pl.Int64] * 3
+    expected = frame.select(_in_range(pl, _iso_instant_us(pl, pl.col(c))).alias(c) for c in "abc")
+    assert frame.select(**helpers).to_dicts() == expected.to_dicts()
+    us = 1_000_000
+    assert helpers["a"].to_list() == [1704164645 * us, None, None, None, 1751320799 * us + 123_000]
+    assert helpers["b"].to_list() == [None] * 5
+    assert helpers["c"].to_list() == [None, 1582930800 * us, None, None, None]  # 1899: out of range
 
 
 @SETTINGS

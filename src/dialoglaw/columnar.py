@@ -1325,6 +1325,10 @@ def _on_cells(
         return {}
     cells = [frame.get_column(c).drop_nulls() for c in columns]
     results = function(pl.concat(cells).alias("cell"))
+    if results.dtype.is_numeric():
+        spread = _spread(pl, frame, columns, results)
+        if spread is not None:
+            return spread
     # Each row's place in the results: its column's offset plus its rank among the
     # column's cells, null where the cell is null. One query for all columns' places and
     # one for all gathers: a batch's fixed cost (a Series operation per column took 4
@@ -1344,6 +1348,31 @@ def _on_cells(
             .select(pl.col("cell").gather(places.get_column(c)).alias(c) for c in columns)
         )
     return dict(zip(columns, gathered.get_columns(), strict=True))
+
+
+def _spread(
+    pl: Any, frame: pl.DataFrame, columns: Sequence[str], results: pl.Series
+) -> dict[str, Any] | None:
+    """:func:`_on_cells`' numeric ``results`` put back in their rows by Arrow's
+    ``replace_with_mask``, which fills a column's non-null slots from the results in
+    order: at 65,536 rows the 27 timestamp columns took 12 ms by places and a gather,
+    5 ms so (1.5 against 2.5 ms at 6,144 rows). ``None`` without pyarrow."""
+    try:
+        import pyarrow as pa  # noqa: PLC0415 - installed with polars by the columnar extra
+        import pyarrow.compute as pc  # noqa: PLC0415
+    except ImportError:  # pragma: no cover - polars without pyarrow
+        return None
+    values = results.to_arrow()
+    empty = pa.nulls(frame.height, values.type)
+    spread: dict[str, Any] = {}
+    start = 0
+    for c in columns:
+        cell = frame.get_column(c)
+        count = cell.len() - cell.null_count()
+        filled = pc.replace_with_mask(empty, cell.is_not_null().to_arrow(), values.slice(start, count))
+        spread[c] = pl.Series(c, filled)
+        start += count
+    return spread
 
 
 _TEXT_CELLS = frozenset((str, type(None)))
