@@ -531,7 +531,9 @@ class ColumnarEngine:
         forced = [i - start for i in parsed if flats[i] is None]
         if len(forced) == end - start:  # no row the flat layout holds
             return self._per_object(None, range(end - start), first, originals=originals)
-        part = cells.filter(pl.col("__i").is_between(start, end - 1))
+        # The whole batch (no input error in it): every row Arrow read is in the part.
+        whole = start == 0 and end == len(lines)
+        part = cells if whole else cells.filter(pl.col("__i").is_between(start, end - 1))
         if parsed:
             rows = _exact_rows_frame(pl, [flats[i] or {} for i in parsed])
             rows = rows.with_columns(pl.Series("__i", parsed, dtype=pl.UInt32))

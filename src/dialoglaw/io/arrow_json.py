@@ -206,7 +206,8 @@ def arrow_flat_rows(lines: Sequence[str] | RawLines) -> tuple[pl.DataFrame, list
         consents = _consents(pl, frame)
         ok = _vouched(pl, frame, consents)
         keep = [good and (plain or plain_at(i)) for i, good in enumerate(ok, start=first)]
-        parts.append(_cells(pl, frame, consents).filter(pl.Series(keep)))
+        cells = _cells(pl, frame, consents)
+        parts.append(cells if all(keep) else cells.filter(pl.Series(keep)))  # most batches: all
         vouched.extend(i for i, good in enumerate(keep, start=first) if good)
     if not parts:
         return None
