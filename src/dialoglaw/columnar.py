@@ -1364,14 +1364,18 @@ def _spread(
         import pyarrow.compute as pc  # noqa: PLC0415
     except ImportError:  # pragma: no cover - polars without pyarrow
         return None
+    # The system allocator, as for Arrow's JSON reader: pyarrow's own pool keeps what it
+    # frees. (Loading pyarrow.compute costs about 10 MB of peak memory once.)
+    pool = pa.system_memory_pool()
     values = results.to_arrow()
-    empty = pa.nulls(frame.height, values.type)
+    empty = pa.nulls(frame.height, values.type, memory_pool=pool)
     spread: dict[str, Any] = {}
     start = 0
     for c in columns:
         cell = frame.get_column(c)
         count = cell.len() - cell.null_count()
-        filled = pc.replace_with_mask(empty, cell.is_not_null().to_arrow(), values.slice(start, count))
+        mask = cell.is_not_null().to_arrow()
+        filled = pc.replace_with_mask(empty, mask, values.slice(start, count), memory_pool=pool)
         spread[c] = pl.Series(c, filled)
         start += count
     return spread
