@@ -24,7 +24,17 @@ from dialoglaw.facts import Consent, Contact, Message
 from dialoglaw.policy import Policy
 from dialoglaw.registry import rulebook_for
 from dialoglaw.retention import Retention
-from dialoglaw.rules import Case, Kind, Level, NotMet, Rule, Rulebook, RuleVersion, Unsettled
+from dialoglaw.rules import (
+    Case,
+    Kind,
+    Level,
+    NotMet,
+    Precondition,
+    Rule,
+    Rulebook,
+    RuleVersion,
+    Unsettled,
+)
 from dialoglaw.validity import german_date
 
 if TYPE_CHECKING:
@@ -142,15 +152,30 @@ def decide(
     suppressed = frozenset() if suppressions is None else suppressions.matches(contact)
     case = Case(contact, message, at, day, audience, policy, suppressed)
     advertising = message.is_advertising
+    # The rulebook's preconditions, each once: a rule whose precondition is false cannot
+    # fire, so the plans leave it out (Rule.precondition).
+    holding = 0
+    bit = 1
+    for precondition in _preconditions(book):
+        if precondition(case):
+            holding |= bit
+        bit <<= 1
     # All eight (the engines pass them all as a tuple): their plans in one lookup.
     if channels is None or (type(channels) is tuple and channels == _ALL_CHANNELS):
         verdicts = tuple(
-            map(_verdict, _plans(book, day, audience), repeat(case), _ALL_CHANNELS, repeat(advertising))
+            map(
+                _verdict,
+                _plans(book, day, audience, holding),
+                repeat(case),
+                _ALL_CHANNELS,
+                repeat(advertising),
+            )
         )
     else:
         wanted = _channels(channels)
         verdicts = tuple(
-            _verdict(_plan(book, day, channel, audience), case, channel, advertising) for channel in wanted
+            _verdict(_plan(book, day, channel, audience, holding), case, channel, advertising)
+            for channel in wanted
         )
     return build(
         Decision,
@@ -237,12 +262,24 @@ class _Plan:
     """The requirement's own reason where no ground holds (shared: it has no context)."""
 
 
+@lru_cache(maxsize=256)
+def _preconditions(book: Rulebook) -> tuple[Precondition, ...]:
+    """The distinct preconditions of ``book``'s rules; bit ``i`` of a decision's
+    ``holding`` says whether the ``i``-th holds for its case."""
+    return tuple(dict.fromkeys(r.precondition for r in book.rules if r.precondition is not None))
+
+
 @lru_cache(maxsize=65536)
-def _plan(book: Rulebook, day: date, channel: Channel, audience: Audience) -> _Plan:
-    """Which rules apply (cached: the law changes only at German midnight)."""
+def _plan(book: Rulebook, day: date, channel: Channel, audience: Audience, holding: int = -1) -> _Plan:
+    """Which rules apply (cached: the law changes only at German midnight), leaving out
+    the rules whose precondition does not hold (a bit of ``holding`` unset; all hold by
+    default)."""
+    bits = {precondition: 1 << i for i, precondition in enumerate(_preconditions(book))}
     by_kind: dict[Kind, list[tuple[Rule, RuleVersion]]] = {k: [] for k in Kind}
     for rule, version in book.in_force(day):
-        if rule.applies(channel, audience):
+        if rule.applies(channel, audience) and (
+            rule.precondition is None or holding & bits[rule.precondition]
+        ):
             by_kind[rule.kind].append((rule, version))
     requirements = by_kind[Kind.REQUIREMENT]
     if len(requirements) != 1:
@@ -269,9 +306,9 @@ def _plan(book: Rulebook, day: date, channel: Channel, audience: Audience) -> _P
 
 
 @lru_cache(maxsize=8192)
-def _plans(book: Rulebook, day: date, audience: Audience) -> tuple[_Plan, ...]:
+def _plans(book: Rulebook, day: date, audience: Audience, holding: int = -1) -> tuple[_Plan, ...]:
     """The plans of all channels (``_ALL_CHANNELS``), in one cached lookup a decision."""
-    return tuple(_plan(book, day, channel, audience) for channel in _ALL_CHANNELS)
+    return tuple(_plan(book, day, channel, audience, holding) for channel in _ALL_CHANNELS)
 
 
 class _Acc:

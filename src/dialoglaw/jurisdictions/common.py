@@ -38,6 +38,12 @@ def casefolded(names: tuple[str, ...]) -> frozenset[str]:
     return frozenset(name.casefold() for name in names)
 
 
+def has_objections(case: Case) -> bool:
+    """The precondition of every rule that reads objections (see
+    :attr:`dialoglaw.rules.Rule.precondition`): without one on file, none is in force."""
+    return bool(case.contact.objections)
+
+
 def objections_in_force(case: Case, channel: Channel) -> Iterator[Objection]:
     """Objections made at or before the send that reach ``channel`` for the sender.
     An objection acts only for the future (Art. 21 Abs. 3 DSGVO)."""

@@ -25,6 +25,10 @@ def _unknown(case: Case, channel: Channel, version: RuleVersion) -> Mapping[str,
     return None
 
 
+def _audience_unknown(case: Case) -> bool:
+    return case.contact.audience is Audience.UNKNOWN
+
+
 AUDIENCE_UNKNOWN = Rule(
     id="de.bgb.13.audience",
     title="Unknown audience: treated as the policy says, with a warning",
@@ -33,4 +37,5 @@ AUDIENCE_UNKNOWN = Rule(
     channels=frozenset(Channel),
     versions=(RuleVersion(Validity(UWG_2004), bgb(13)),),
     test=_unknown,
+    precondition=_audience_unknown,
 )

@@ -40,6 +40,11 @@ def _listed(case: Case, channel: Channel, version: RuleVersion) -> Mapping[str, 
     return {}
 
 
+def _on_list(case: Case) -> bool:
+    # The precondition of _listed (one call a decision instead of seven).
+    return case.policy.honour_robinson_list and case.contact.robinson_listed
+
+
 ROBINSON = Rule(
     id="de.ddv.robinson",
     title="Robinson-listed contacts are suppressed where the policy honours the list",
@@ -48,4 +53,5 @@ ROBINSON = Rule(
     channels=frozenset(Channel) - {Channel.LEAFLET},
     versions=(RuleVersion(Validity(UWG_2004), DDV_CODE),),
     test=_listed,
+    precondition=_on_list,
 )

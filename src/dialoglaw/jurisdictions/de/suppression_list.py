@@ -35,6 +35,10 @@ def _listed(case: Case, channel: Channel, version: RuleVersion) -> Mapping[str, 
     return {"source": "suppression_list"} if channel in case.suppressed else None
 
 
+def _any_listed(case: Case) -> bool:
+    return bool(case.suppressed)
+
+
 SUPPRESSION_LIST = Rule(
     id="de.suppression_list",
     title="A contact on the sender's suppression list is not advertised to",
@@ -48,4 +52,5 @@ SUPPRESSION_LIST = Rule(
         RuleVersion(Validity(GDPR_APPLIES), art(21, 3), authorities=(art(21, 2), art(17, 1, letter="c"))),
     ),
     test=_listed,
+    precondition=_any_listed,
 )

@@ -19,7 +19,7 @@ from dialoglaw.citations import Citation
 from dialoglaw.decision import Finding
 from dialoglaw.engine import make_finding
 from dialoglaw.facts import Consent
-from dialoglaw.jurisdictions.common import objections_in_force, withdrawals_in_force
+from dialoglaw.jurisdictions.common import has_objections, objections_in_force, withdrawals_in_force
 from dialoglaw.jurisdictions.de.citations import (
     BGH_AUTOREPLY,
     BGH_DOI,
@@ -338,6 +338,11 @@ def _existing_customer(rule_id: str) -> Any:
     return test
 
 
+def _customer(case: Case) -> bool:
+    # The precondition of the three exceptions: without a relationship none is in play.
+    return case.contact.relationship is not None
+
+
 def _seven_three(channel: Channel, question: str | None) -> Rule:
     rule_id = f"de.uwg.7.3.{channel.value}"
     versions = tuple(
@@ -353,6 +358,7 @@ def _seven_three(channel: Channel, question: str | None) -> Rule:
         levels=frozenset({Level.CONSENT, Level.EXPRESS_CONSENT}),
         versions=versions,
         test=_existing_customer(rule_id),
+        precondition=_customer,
     )
 
 
@@ -409,7 +415,15 @@ LEAFLET_REFUSAL = Rule(
     channels=frozenset({Channel.LEAFLET}),
     versions=_with(_UNWANTED, LG_LUENEBURG),
     test=_leaflet_refusal,
+    precondition=has_objections,
 )
+
+
+def _message_in_doubt(case: Case) -> bool:
+    # The precondition of the three message bars below: a message that names its sender
+    # and gives a valid opt-out address passes all three (one call a decision, not nine).
+    message = case.message
+    return message.sender_identified is not True or message.valid_opt_out_address is not True
 
 
 def _identity(case: Case, channel: Channel, version: RuleVersion) -> Mapping[str, Any] | None:
@@ -437,6 +451,7 @@ SENDER_IDENTITY = Rule(
     channels=ELECTRONIC_MAIL,
     versions=_renumbered(uwg(7, 2, number=4), uwg(7, 2, number=3, letter="a")),
     test=_identity,
+    precondition=_message_in_doubt,
 )
 
 OPT_OUT_ADDRESS = Rule(
@@ -447,6 +462,7 @@ OPT_OUT_ADDRESS = Rule(
     channels=ELECTRONIC_MAIL,
     versions=_renumbered(uwg(7, 2, number=4), uwg(7, 2, number=3, letter="c")),
     test=_opt_out_address,
+    precondition=_message_in_doubt,
 )
 
 MESSAGE_FACTS = Rule(
@@ -457,6 +473,7 @@ MESSAGE_FACTS = Rule(
     channels=ELECTRONIC_MAIL,
     versions=_renumbered(uwg(7, 2, number=4), uwg(7, 2, number=3)),
     test=_message_facts,
+    precondition=_message_in_doubt,
 )
 
 # --- consent conditions from § 7 Abs. 2 ("vorherige") ----------------------------------

@@ -16,7 +16,7 @@ from typing import Any
 from dialoglaw.channels import Channel
 from dialoglaw.citations import Citation
 from dialoglaw.decision import Finding
-from dialoglaw.jurisdictions.common import objections_in_force
+from dialoglaw.jurisdictions.common import has_objections, objections_in_force
 from dialoglaw.jurisdictions.eu import GDPR_APPLIES
 from dialoglaw.jurisdictions.eu.citations import art
 from dialoglaw.rules import Case, Kind, Rule, RuleVersion
@@ -48,6 +48,7 @@ def objection_rule(before: Sequence[RuleVersion], *authorities: Citation) -> Rul
             RuleVersion(Validity(GDPR_APPLIES), art(21, 3), authorities=(art(21, 2), *authorities)),
         ),
         test=_objection,
+        precondition=has_objections,
     )
 
 

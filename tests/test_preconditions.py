@@ -1,0 +1,165 @@
+"""Rule preconditions: a speed-up that must never change a verdict.
+
+A rule may promise that its test says nothing where a cheap precondition of the case is
+false (``Rule.precondition``); the engine then leaves the rule out of the plan. These
+tests check the promise of every rule of every registered rulebook over generated cases,
+and that decisions with the rules left out equal the verdicts of the full plans.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime
+from typing import Any, cast
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import dialoglaw
+from dialoglaw import Audience, Channel, Contact, Message, Policy, engine, rules
+from dialoglaw.errors import RulebookError
+from dialoglaw.registry import available_jurisdictions, rulebook_for
+from dialoglaw.rules import Case, Kind, Level, Rule, Rulebook, RuleVersion
+from dialoglaw.validity import Validity, german_date
+from tests.strategies import contacts, instants, messages
+
+SETTINGS = settings(max_examples=400, deadline=None)
+
+policies = st.builds(
+    Policy,
+    honour_robinson_list=st.booleans(),
+    unknown_audience=st.sampled_from([Audience.CONSUMER, Audience.BUSINESS]),
+)
+suppressed = st.frozensets(st.sampled_from(list(Channel)), max_size=3)
+
+
+def _books() -> Iterator[Rulebook]:
+    for code in available_jurisdictions():
+        yield rulebook_for(code)
+
+
+def _case(
+    contact: Contact, message: Message, at: datetime, policy: Policy, barred: frozenset[Channel]
+) -> Case:
+    audience = policy.unknown_audience if contact.audience is Audience.UNKNOWN else contact.audience
+    return Case(contact, message, at, german_date(at), audience, policy, barred)
+
+
+def test_the_rulebooks_declare_preconditions() -> None:
+    # Without any the tests below would pass vacuously.
+    declared = {r.id for book in _books() for r in book.rules if r.precondition is not None}
+    assert {
+        "de.ddv.robinson",
+        "eu.gdpr.21.3.objection",
+        "de.uwg.7.3.email",
+        "de.uwg.7.2.identity",
+    } <= declared
+
+
+@SETTINGS
+@given(contacts(), messages(), instants, policies, suppressed)
+def test_a_rule_whose_precondition_is_false_never_fires(
+    contact: Contact, message: Message, at: datetime, policy: Policy, barred: frozenset[Channel]
+) -> None:
+    # The promise of Rule.precondition, for every rule, version and channel: the test
+    # returns None. A wrong promise would drop a bar or a ground unseen.
+    case = _case(contact, message, at, policy, barred)
+    for book in _books():
+        for rule in book.rules:
+            if rule.precondition is None or rule.precondition(case):
+                continue
+            for version in rule.versions:
+                for channel in rule.channels:
+                    assert rule.test(case, channel, version) is None, (rule.id, channel)
+
+
+class _Listed:
+    """A suppression list that matches the channels it is given (decide calls only
+    ``matches``)."""
+
+    def __init__(self, channels: frozenset[Channel]) -> None:
+        self.channels = channels
+
+    def matches(self, contact: Contact) -> frozenset[Channel]:
+        return self.channels
+
+
+@SETTINGS
+@given(contacts(), messages(), instants, policies, suppressed)
+def test_decisions_equal_the_verdicts_of_every_rule_run(
+    contact: Contact, message: Message, at: datetime, policy: Policy, barred: frozenset[Channel]
+) -> None:
+    # The full plans (holding -1: every precondition taken to hold) run every rule.
+    case = _case(contact, message, at, policy, barred)
+    book = rulebook_for(contact.country)
+    full = tuple(
+        engine._verdict(plan, case, channel, message.is_advertising)
+        for plan, channel in zip(engine._plans(book, case.day, case.audience), Channel, strict=True)
+    )
+    listed = cast("Any", _Listed(barred))
+    decided = dialoglaw.decide(contact, message, at=at, policy=policy, suppressions=listed)
+    assert decided.verdicts == full
+    # The same through a subset of channels (the other path into the plans).
+    some = (Channel.EMAIL, Channel.PHONE, Channel.LEAFLET)
+    part = dialoglaw.decide(contact, message, at=at, policy=policy, suppressions=listed, channels=some)
+    assert part.verdicts == tuple(v for c in some for v in full if v.channel is c)  # in the order asked
+
+
+def test_a_plan_leaves_out_exactly_the_rules_whose_precondition_fails() -> None:
+    book = rulebook_for("DE")
+    day = german_date(datetime.fromisoformat("2026-11-23T10:00:00+01:00"))
+    every = engine._plan(book, day, Channel.EMAIL, Audience.CONSUMER)
+    none_hold = engine._plan(book, day, Channel.EMAIL, Audience.CONSUMER, 0)
+    full_bars = {r.id for r, _ in every.bars}
+    assert {"de.ddv.robinson", "eu.gdpr.21.3.objection", "de.uwg.7.2.identity"} <= full_bars
+    assert {r.id for r, _ in none_hold.bars} == {r.id for r, _ in every.bars if r.precondition is None}
+    assert {r.id for r, _ in none_hold.grounds} == {"de.uwg.7.2.consent"}
+    assert "de.uwg.7.3.email" in {r.id for r, _ in every.grounds}
+
+
+def _rule(**changes: Any) -> Rule:
+    fields: dict[str, Any] = {
+        "id": "zz.rule",
+        "title": "A scratch rule",
+        "kind": Kind.BAR,
+        "code": "scratch",
+        "channels": frozenset({Channel.EMAIL}),
+        "versions": (RuleVersion(Validity(date(2020, 1, 1)), _cite()),),
+        "test": lambda case, channel, version: {},
+        "precondition": lambda case: True,
+    }
+    fields.update(changes)
+    return Rule(**fields)
+
+
+def _cite() -> Any:
+    return rulebook_for("DE").rules[0].versions[0].citation
+
+
+def test_a_bar_with_a_test_may_have_a_precondition() -> None:
+    assert _rule().precondition is not None
+
+
+@pytest.mark.parametrize(
+    ("changes", "why"),
+    [
+        ({"kind": Kind.OBLIGATION, "obligation_test": lambda *a: {}}, "obligation"),
+        ({"kind": Kind.CONSENT_CONDITION, "consent_test": lambda *a: None}, "consent condition"),
+        ({"kind": Kind.WARNING, "consent_test": lambda *a: None}, "warning with a consent test"),
+        ({"test": rules._never}, "no test of its own"),
+    ],
+)
+def test_a_precondition_is_refused_where_the_engine_could_not_skip_the_rule(
+    changes: dict[str, Any], why: str
+) -> None:
+    # The engine skips the whole rule: only a bar, warning or ground that is nothing but
+    # its test may promise something about that test.
+    with pytest.raises(RulebookError, match="precondition"):
+        _rule(**changes)
+
+
+def test_a_requirement_may_not_have_a_precondition() -> None:
+    versions = (RuleVersion(Validity(date(2020, 1, 1)), _cite(), level=Level.NONE),)
+    with pytest.raises(RulebookError, match="precondition"):
+        _rule(kind=Kind.REQUIREMENT, versions=versions)
