@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any, cast
+from unittest.mock import patch
 
 import pytest
 from hypothesis import given, settings
@@ -163,3 +164,86 @@ def test_a_requirement_may_not_have_a_precondition() -> None:
     versions = (RuleVersion(Validity(date(2020, 1, 1)), _cite(), level=Level.NONE),)
     with pytest.raises(RulebookError, match="precondition"):
         _rule(kind=Kind.REQUIREMENT, versions=versions)
+
+
+# --- plans with nothing to run but the consent ground (engine._Plan.bare) ------------
+
+_AT = datetime.fromisoformat("2026-11-23T10:00:00+01:00")
+_MESSAGE = Message(sender="ACME GmbH", sender_identified=True, valid_opt_out_address=True)
+
+
+def _book(*extra: Rule) -> Rulebook:
+    valid = Validity(date(2020, 1, 1))
+    requirement = Rule(
+        id="zz.requirement",
+        title="E-mail needs consent",
+        kind=Kind.REQUIREMENT,
+        code="requirement",
+        channels=frozenset({Channel.EMAIL}),
+        versions=(RuleVersion(valid, _cite(), level=Level.EXPRESS_CONSENT, deny="no_consent"),),
+    )
+    consent = Rule(
+        id="zz.consent",
+        title="Consent",
+        kind=Kind.GROUND,
+        code="express_consent",
+        channels=frozenset({Channel.EMAIL}),
+        levels=frozenset({Level.EXPRESS_CONSENT}),
+        versions=(RuleVersion(valid, _cite()),),
+    )
+    return Rulebook("ZZ", "Scratch", "2026-01-01", date(2020, 1, 1), (requirement, consent, *extra), {})
+
+
+def _email_verdict(book: Rulebook, contact: Contact) -> Any:
+    case = Case(contact, _MESSAGE, _AT, german_date(_AT), Audience.CONSUMER, Policy())
+    return engine._verdict(
+        engine._plan(book, case.day, Channel.EMAIL, Audience.CONSUMER), case, Channel.EMAIL, True
+    )
+
+
+def _own(kind: Kind) -> Rule:
+    # A rule (no precondition) whose finding names the contact: no plan with it is bare.
+    return Rule(
+        id=f"zz.{kind.value}",
+        title="Names the contact",
+        kind=kind,
+        code=f"zz_{kind.value}",
+        channels=frozenset({Channel.EMAIL}),
+        versions=(RuleVersion(Validity(date(2020, 1, 1)), _cite()),),
+        test=lambda case, channel, version: {"id": case.contact.id},
+    )
+
+
+def test_a_plan_with_only_the_consent_ground_gives_each_contact_point_its_verdict() -> None:
+    book = _book()
+    assert engine._plan(book, german_date(_AT), Channel.EMAIL, Audience.CONSUMER).bare == {}
+    without = Contact(id="a")
+    with_point = Contact(id="b", email="b@example.de")
+    first, second, third = (_email_verdict(book, c) for c in (without, with_point, without))
+    assert first.codes == ("no_contact_point", "no_consent")
+    assert second.codes == ("no_consent",)
+    assert third is first  # the plan's, shared
+
+
+@pytest.mark.parametrize("kind", [Kind.BAR, Kind.WARNING])
+def test_a_plan_with_a_bar_or_warning_decides_every_contact_on_its_own(kind: Kind) -> None:
+    book = _book(_own(kind))
+    assert engine._plan(book, german_date(_AT), Channel.EMAIL, Audience.CONSUMER).bare is None
+    verdicts = [_email_verdict(book, Contact(id=name, email="x@example.de")) for name in ("a", "b")]
+    findings = [v.reasons if kind is Kind.BAR else v.warnings for v in verdicts]
+    assert [[f.ctx for f in part if f.code == f"zz_{kind.value}"] for part in findings] == [
+        [{"id": "a"}],
+        [{"id": "b"}],
+    ]
+
+
+def test_a_contact_point_finding_of_a_contacts_own_is_not_kept_by_the_plan() -> None:
+    # Only shared findings key a bare plan's verdicts: an identity of a finding that is
+    # dropped may be another's later.
+    book = _book()
+    own = engine.make_finding("no_contact_point", "contact_point", None, {"contact_point": "email"})
+    plan = engine._plan(book, german_date(_AT), Channel.EMAIL, Audience.CONSUMER)
+    with patch.object(engine, "_contact_point_bars", lambda contact, channel: [own]):
+        verdict = _email_verdict(book, Contact(id="a"))
+    assert verdict.reasons[0] is own
+    assert id(own) not in plan.bare  # type: ignore[operator]

@@ -16,7 +16,7 @@ from functools import lru_cache
 from itertools import repeat
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from dialoglaw.channels import Audience, Channel, ConsentMethod, UnsettledChoice
+from dialoglaw.channels import Audience, Channel, ConsentMethod, LineType, UnsettledChoice
 from dialoglaw.citations import Citation
 from dialoglaw.decision import Decision, Finding, Status, Verdict, build
 from dialoglaw.errors import InputError, OutOfCoverageError, RulebookError
@@ -260,6 +260,11 @@ class _Plan:
     neutral_obligations: Pairs
     deny: Finding | None
     """The requirement's own reason where no ground holds (shared: it has no context)."""
+    bare: dict[int, Verdict] | None
+    """For a plan whose only rule to run is the consent ground (no bar, warning or other
+    ground is left in it): the verdicts of contacts without a consent to the channel,
+    by the identity of their shared contact-point finding (0 for none). Nothing else of
+    a contact reaches such a verdict, so the first one made serves every later one."""
 
 
 @lru_cache(maxsize=256)
@@ -302,6 +307,11 @@ def _plan(book: Rulebook, day: date, channel: Channel, audience: Audience, holdi
         obligations=obligations,
         neutral_obligations=tuple((r, v) for r, v in obligations if not r.advertising_only),
         deny=None if req.deny is None else make_finding(req.deny, req_rule.id, req),
+        bare=None
+        if by_kind[Kind.BAR]
+        or any(r.consent_test is None for r, _ in by_kind[Kind.WARNING])
+        or any(r.code != "express_consent" for r, _ in grounds)
+        else {},
     )
 
 
@@ -326,9 +336,27 @@ class _Acc:
 
 
 def _verdict(plan: _Plan, case: Case, channel: Channel, advertising: bool) -> Verdict:
+    bars = _contact_point_bars(case.contact, channel)
+    if advertising and plan.bare is not None:
+        for consent in case.contact.consents:
+            if channel in consent.channels:
+                break
+        else:
+            # No consent to the channel and no other rule to run: the verdict is the
+            # plan's, given the contact point (_Plan.bare), made once by _evaluate.
+            key = id(bars[0]) if bars else 0
+            verdict = plan.bare.get(key)
+            if verdict is None:
+                verdict = _evaluate(plan, case, channel, advertising, bars)
+                if key == 0 or key in _SHARED_IDS:
+                    plan.bare[key] = verdict
+            return verdict
+    return _evaluate(plan, case, channel, advertising, bars)
+
+
+def _evaluate(plan: _Plan, case: Case, channel: Channel, advertising: bool, bars: list[Finding]) -> Verdict:
     # Verdicts are built without validation (build): the engine is their only author.
     acc = _Acc()
-    bars = _contact_point_bars(case.contact, channel)
     for rule, version in plan.bars if advertising else plan.neutral_bars:
         result = rule.test(case, channel, version)
         if result is not None:
@@ -638,14 +666,7 @@ def _contact_point_bars(contact: Contact, channel: Channel) -> list[Finding]:
         point, other = other, None
     # SMS needs a line that takes texts; the finding names the first point's line type.
     if channel is Channel.SMS and not point.sms_capable and (other is None or not other.sms_capable):
-        return [
-            make_finding(
-                "contact_point_unsuitable",
-                "contact_point",
-                None,
-                {"line_type": point.line_type.value},
-            )
-        ]
+        return [_UNSUITABLE[point.line_type]]
     return []
 
 
@@ -654,7 +675,12 @@ _NO_CONTACT_POINT: Mapping[Channel, Finding] = {
     channel: make_finding("no_contact_point", "contact_point", None, {"contact_point": " or ".join(fields)})
     for channel, fields in _CONTACT_POINT.items()
 }
-_SHARED_IDS.update(id(f) for f in _NO_CONTACT_POINT.values())
+# And one per line type that takes no texts.
+_UNSUITABLE: Mapping[LineType, Finding] = {
+    line_type: make_finding("contact_point_unsuitable", "contact_point", None, {"line_type": line_type.value})
+    for line_type in LineType
+}
+_SHARED_IDS.update(id(f) for f in (*_NO_CONTACT_POINT.values(), *_UNSUITABLE.values()))
 
 
 def _dedupe(findings: Sequence[Finding]) -> tuple[Finding, ...]:

@@ -184,6 +184,12 @@ def _presumed(case: Case, channel: Channel, version: RuleVersion) -> Any:
     return {"assessed_by": facts.assessed_by}
 
 
+def _assessed(case: Case) -> bool:
+    # The precondition of _presumed: without an assessment on file the ground is not in
+    # play (and a business's phone plan has nothing else to run: engine._Plan.bare).
+    return case.contact.presumed_consent is not None
+
+
 PRESUMED = Rule(
     id="de.uwg.7.2.presumed",
     title="A business's presumed consent, inferred from concrete facts, permits a call",
@@ -198,6 +204,7 @@ PRESUMED = Rule(
         authorities=(BGH_PRESUMED, BGH_SUBSCRIPTION_ENTRY, BGH_PRESUMED_OWN_SERVICES),
     ),
     test=_presumed,
+    precondition=_assessed,
 )
 
 
