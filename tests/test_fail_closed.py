@@ -3,9 +3,15 @@
 Review of ``dialoglaw/engine.py`` (pinned by the first tests below, so a new path cannot
 be added without this review being updated):
 
-* A verdict is ``permitted`` in exactly one place, ``_verdict``: only when no bar fired
+* A verdict is ``permitted`` in exactly one place, ``_evaluate``: only when no bar fired
   (contact-point bars included) **and** ``acc.ground`` is set. The permitted verdict
-  carries that ground; every other verdict carries none.
+  carries that ground; every other verdict carries none. ``_verdict`` returns
+  ``_evaluate``'s verdict, or for a plan with nothing to run but the consent ground and
+  a contact without a consent to the channel the verdict ``_evaluate`` made for the
+  first such contact with the same contact point (``_Plan.bare``): without a consent
+  such a plan has no ground, so that verdict is never ``permitted``
+  (``tests/test_preconditions.py`` compares every decision with ``_evaluate`` on the
+  full plans).
 * ``acc.ground`` is set in four places:
 
   1. ``_apply`` — an advertising ground (presumed consent, existing customer for e-mail,
@@ -116,10 +122,10 @@ def test_permitted_is_produced_once_and_only_with_the_ground_and_no_bar() -> Non
         and isinstance(node.value, ast.Name)
         and node.value.id == "Status"
     ]
-    assert uses == ["_verdict"]
-    # At the top level of _verdict: the bar branch returns first; the only permitted
+    assert uses == ["_evaluate"]
+    # At the top level of _evaluate: the bar branch returns first; the only permitted
     # verdict is built inside the branch that has a ground, and carries that ground.
-    body = _functions()["_verdict"].body
+    body = _functions()["_evaluate"].body
     tests = [ast.unparse(node.test) if isinstance(node, ast.If) else None for node in body]
     bars_at = tests.index("bars")
     ground_at = tests.index("acc.ground is not None")
