@@ -8,10 +8,12 @@ be added without this review being updated):
   carries that ground; every other verdict carries none. ``_verdict`` returns
   ``_evaluate``'s verdict, or for a plan with nothing to run but the consent ground and
   a contact without a consent to the channel the verdict ``_evaluate`` made for the
-  first such contact with the same contact point (``_Plan.bare``): without a consent
-  such a plan has no ground, so that verdict is never ``permitted``
-  (``tests/test_preconditions.py`` compares every decision with ``_evaluate`` on the
-  full plans).
+  first such contact with the same contact point (``_Plan.bare``). Such a plan's rules,
+  but for the consent ground, are all constant (they read nothing of the case), so
+  that verdict is the one ``_evaluate`` would make again: ``permitted`` only by a
+  constant ground (postal, leaflet) with no bar. ``tests/test_preconditions.py`` checks
+  every constant rule's promise and compares decisions with ``_evaluate`` on the full
+  plans.
 * ``acc.ground`` is set in four places:
 
   1. ``_apply`` — an advertising ground (presumed consent, existing customer for e-mail,

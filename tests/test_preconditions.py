@@ -18,10 +18,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import dialoglaw
-from dialoglaw import Audience, Channel, Contact, Message, Policy, engine, rules
+from dialoglaw import Audience, Channel, Contact, Message, Policy, UnsettledChoice, engine, rules
 from dialoglaw.errors import RulebookError
 from dialoglaw.registry import available_jurisdictions, rulebook_for
-from dialoglaw.rules import Case, Kind, Level, Rule, Rulebook, RuleVersion
+from dialoglaw.rules import Case, Kind, Level, Question, Rule, Rulebook, RuleVersion, Unsettled
 from dialoglaw.validity import Validity, german_date
 from tests.strategies import contacts, instants, messages
 
@@ -73,6 +73,44 @@ def test_a_rule_whose_precondition_is_false_never_fires(
             for version in rule.versions:
                 for channel in rule.channels:
                     assert rule.test(case, channel, version) is None, (rule.id, channel)
+
+
+def test_the_rulebooks_declare_constant_rules() -> None:
+    declared = {r.id for book in _books() for r in book.rules if r.constant}
+    assert {"de.uwg.7.1.postal_ground", "de.uwg.7.1.leaflet_ground", "eu.gdpr.21.4.notice"} <= declared
+
+
+def _results(rule: Rule, case: Case, grounds: list[Any]) -> list[Any]:
+    if rule.obligation_test is not None:
+        return [
+            rule.obligation_test(case, channel, version, ground)
+            for version in rule.versions
+            for channel in sorted(rule.channels)
+            for ground in grounds
+        ]
+    return [
+        rule.test(case, channel, version) for version in rule.versions for channel in sorted(rule.channels)
+    ]
+
+
+@SETTINGS
+@given(
+    st.tuples(contacts(), messages(), instants, policies, suppressed),
+    st.tuples(contacts(), messages(), instants, policies, suppressed),
+)
+def test_a_constant_rule_says_the_same_of_every_case(first: tuple[Any, ...], second: tuple[Any, ...]) -> None:
+    # The promise of Rule.constant: the result depends on the channel, the version and
+    # (obligations) the ground, never on the case, and is never Unsettled (whose answer
+    # is the policy's).
+    cases = [_case(*first), _case(*second)]
+    for book in _books():
+        grounds = [engine.make_finding(r.code, r.id, r.versions[-1]) for r in book.of_kind(Kind.GROUND)]
+        for rule in book.rules:
+            if not rule.constant:
+                continue
+            a, b = (_results(rule, case, grounds) for case in cases)
+            assert a == b, rule.id
+            assert not any(isinstance(result, Unsettled) for result in a), rule.id
 
 
 class _Listed:
@@ -160,6 +198,35 @@ def test_a_precondition_is_refused_where_the_engine_could_not_skip_the_rule(
         _rule(**changes)
 
 
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"kind": Kind.CONSENT_CONDITION, "test": rules._never, "consent_test": lambda *a: None},
+        {"kind": Kind.OBLIGATION},  # a test and an obligation test
+        {"test": rules._never},  # no test at all
+        {"precondition": lambda case: True},
+    ],
+)
+def test_only_a_rule_with_one_test_of_the_case_may_be_constant(changes: dict[str, Any]) -> None:
+    fields: dict[str, Any] = {"precondition": None, "constant": True, "obligation_test": lambda *a: {}}
+    if changes.get("kind") is not Kind.OBLIGATION:
+        fields["obligation_test"] = None
+    with pytest.raises(RulebookError, match="constant"):
+        _rule(**{**fields, **changes})
+
+
+def test_a_constant_obligation_and_a_constant_ground_are_accepted() -> None:
+    assert _rule(precondition=None, constant=True, kind=Kind.GROUND).constant
+    obligation = _rule(
+        precondition=None,
+        constant=True,
+        kind=Kind.OBLIGATION,
+        test=rules._never,
+        obligation_test=lambda *a: {},
+    )
+    assert obligation.constant
+
+
 def test_a_requirement_may_not_have_a_precondition() -> None:
     versions = (RuleVersion(Validity(date(2020, 1, 1)), _cite(), level=Level.NONE),)
     with pytest.raises(RulebookError, match="precondition"):
@@ -172,7 +239,7 @@ _AT = datetime.fromisoformat("2026-11-23T10:00:00+01:00")
 _MESSAGE = Message(sender="ACME GmbH", sender_identified=True, valid_opt_out_address=True)
 
 
-def _book(*extra: Rule) -> Rulebook:
+def _book(*extra: Rule, questions: tuple[str, ...] = ()) -> Rulebook:
     valid = Validity(date(2020, 1, 1))
     requirement = Rule(
         id="zz.requirement",
@@ -191,7 +258,10 @@ def _book(*extra: Rule) -> Rulebook:
         levels=frozenset({Level.EXPRESS_CONSENT}),
         versions=(RuleVersion(valid, _cite()),),
     )
-    return Rulebook("ZZ", "Scratch", "2026-01-01", date(2020, 1, 1), (requirement, consent, *extra), {})
+    asked = {
+        q: Question(id=q, title="?", for_permitting="yes", against="no", citation=_cite()) for q in questions
+    }
+    return Rulebook("ZZ", "Scratch", "2026-01-01", date(2020, 1, 1), (requirement, consent, *extra), asked)
 
 
 def _email_verdict(book: Rulebook, contact: Contact) -> Any:
@@ -247,3 +317,63 @@ def test_a_contact_point_finding_of_a_contacts_own_is_not_kept_by_the_plan() -> 
         verdict = _email_verdict(book, Contact(id="a"))
     assert verdict.reasons[0] is own
     assert id(own) not in plan.bare  # type: ignore[operator]
+
+
+def _constant_ground(question: str | None = None) -> Rule:
+    return Rule(
+        id="zz.open",
+        title="Holds whenever no bar stops it",
+        kind=Kind.GROUND,
+        code="zz_open",
+        channels=frozenset({Channel.EMAIL}),
+        levels=frozenset({Level.EXPRESS_CONSENT}),
+        versions=(RuleVersion(Validity(date(2020, 1, 1)), _cite(), question=question),),
+        test=lambda case, channel, version: {},
+        constant=True,
+    )
+
+
+def _duty(*, constant: bool) -> Rule:
+    return Rule(
+        id="zz.duty",
+        title="A duty naming the contact, unless constant",
+        kind=Kind.OBLIGATION,
+        code="zz_duty",
+        channels=frozenset({Channel.EMAIL}),
+        versions=(RuleVersion(Validity(date(2020, 1, 1)), _cite()),),
+        obligation_test=(lambda *a: {}) if constant else (lambda case, *a: {"id": case.contact.id}),
+        constant=constant,
+    )
+
+
+def test_a_plan_of_constant_rules_permits_every_contact_with_one_verdict() -> None:
+    book = _book(_constant_ground(), _duty(constant=True))
+    assert engine._plan(book, german_date(_AT), Channel.EMAIL, Audience.CONSUMER).bare == {}
+    a, b = (_email_verdict(book, Contact(id=name, email="x@example.de")) for name in ("a", "b"))
+    assert a.status is dialoglaw.Status.PERMITTED
+    assert a.ground is not None and a.ground.code == "zz_open"
+    assert [f.code for f in a.obligations] == ["zz_duty"]
+    assert b is a
+
+
+def test_a_constant_ground_with_a_duty_that_reads_the_case_leaves_each_contact_its_own_verdict() -> None:
+    book = _book(_constant_ground(), _duty(constant=False))
+    assert engine._plan(book, german_date(_AT), Channel.EMAIL, Audience.CONSUMER).bare is None
+    a, b = (_email_verdict(book, Contact(id=name, email="x@example.de")) for name in ("a", "b"))
+    assert [f.ctx for f in a.obligations] == [{"id": "a"}]
+    assert [f.ctx for f in b.obligations] == [{"id": "b"}]
+
+
+def test_a_constant_ground_that_poses_a_question_leaves_the_answer_to_each_policy() -> None:
+    question = "zz.open_question"
+    book = _book(_constant_ground(question), questions=(question,))
+    assert engine._plan(book, german_date(_AT), Channel.EMAIL, Audience.CONSUMER).bare is None
+    contact = Contact(id="a", email="x@example.de")
+    statuses = []
+    for choice in (UnsettledChoice.PERMIT, UnsettledChoice.SUPPRESS):
+        case = Case(
+            contact, _MESSAGE, _AT, german_date(_AT), Audience.CONSUMER, Policy(unsettled={question: choice})
+        )
+        plan = engine._plan(book, case.day, Channel.EMAIL, Audience.CONSUMER)
+        statuses.append(engine._verdict(plan, case, Channel.EMAIL, True).status)
+    assert statuses == [dialoglaw.Status.PERMITTED, dialoglaw.Status.SUPPRESSED]

@@ -261,10 +261,11 @@ class _Plan:
     deny: Finding | None
     """The requirement's own reason where no ground holds (shared: it has no context)."""
     bare: dict[int, Verdict] | None
-    """For a plan whose only rule to run is the consent ground (no bar, warning or other
-    ground is left in it): the verdicts of contacts without a consent to the channel,
-    by the identity of their shared contact-point finding (0 for none). Nothing else of
-    a contact reaches such a verdict, so the first one made serves every later one."""
+    """For a plan whose rules, but for the consent ground, are all constant (no bar,
+    warning or other ground left that reads the case; see :func:`_bare`): the verdicts
+    of contacts without a consent to the channel, by the identity of their shared
+    contact-point finding (0 for none). Nothing else of a contact reaches such a
+    verdict, so the first one made serves every later one."""
 
 
 @lru_cache(maxsize=256)
@@ -307,12 +308,23 @@ def _plan(book: Rulebook, day: date, channel: Channel, audience: Audience, holdi
         obligations=obligations,
         neutral_obligations=tuple((r, v) for r, v in obligations if not r.advertising_only),
         deny=None if req.deny is None else make_finding(req.deny, req_rule.id, req),
-        bare=None
-        if by_kind[Kind.BAR]
-        or any(r.consent_test is None for r, _ in by_kind[Kind.WARNING])
-        or any(r.code != "express_consent" for r, _ in grounds)
-        else {},
+        bare={} if _bare(by_kind, grounds, obligations) else None,
     )
+
+
+def _bare(by_kind: Mapping[Kind, list[tuple[Rule, RuleVersion]]], grounds: Pairs, obligations: Pairs) -> bool:
+    """Whether, without a consent to the channel, nothing of a contact but its contact
+    point can reach the verdict: every rule left but the consent ground is constant and
+    poses no question (a question's answer is the policy's, which plans do not know)."""
+    others = [
+        *by_kind[Kind.BAR],
+        *((r, v) for r, v in by_kind[Kind.WARNING] if r.consent_test is None),
+        *((r, v) for r, v in grounds if r.code != "express_consent"),
+    ]
+    if others:
+        # A ground that holds brings its duties: they must be constant too.
+        others.extend(obligations)
+    return all(r.constant and v.question is None for r, v in others)
 
 
 @lru_cache(maxsize=8192)
@@ -342,8 +354,9 @@ def _verdict(plan: _Plan, case: Case, channel: Channel, advertising: bool) -> Ve
             if channel in consent.channels:
                 break
         else:
-            # No consent to the channel and no other rule to run: the verdict is the
-            # plan's, given the contact point (_Plan.bare), made once by _evaluate.
+            # No consent to the channel and no other rule that reads the case: the
+            # verdict is the plan's, given the contact point (_Plan.bare), made once by
+            # _evaluate.
             key = id(bars[0]) if bars else 0
             verdict = plan.bare.get(key)
             if verdict is None:

@@ -159,6 +159,13 @@ class Rule:
     test would say nothing eight times a decision). Speed only, never law: rules sharing
     a precondition share one function object, evaluated once a decision, and
     ``tests/test_preconditions.py`` checks the promise of every rule."""
+    constant: bool = False
+    """A promise that the rule's test (``test`` or ``obligation_test``) reads nothing of
+    the case: its result depends on the channel, the version and, for an obligation,
+    the ground alone, and is never :class:`Unsettled` (the postal and leaflet grounds,
+    the duty to inform of the right to object). Where every rule of a channel's plan but
+    the consent ground is constant, contacts without a consent to the channel get the
+    same verdict. Speed only, never law; ``tests/test_preconditions.py`` checks it."""
 
     def __post_init__(self) -> None:
         if not self.versions:
@@ -172,6 +179,13 @@ class Rule:
             # The engine skips the whole rule: only a rule that is nothing but its test
             # may promise something about that test.
             raise RulebookError(f"Rule {self.id}: a precondition needs a bar, warning or ground with a test.")
+        if self.constant and (
+            self.kind not in (Kind.BAR, Kind.WARNING, Kind.GROUND, Kind.OBLIGATION)
+            or (self.test is _never) == (self.obligation_test is None)
+            or self.consent_test is not None
+            or self.precondition is not None
+        ):
+            raise RulebookError(f"Rule {self.id}: only a rule with one test of the case may be constant.")
         issues = check_versions([v.valid for v in self.versions])
         if issues:
             raise RulebookError(f"Rule {self.id} has {'; '.join(map(str, issues))}.")

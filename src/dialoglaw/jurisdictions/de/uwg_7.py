@@ -209,7 +209,7 @@ PRESUMED = Rule(
 
 
 def _postal(case: Case, channel: Channel, version: RuleVersion) -> Mapping[str, Any]:
-    return {}
+    return {}  # the ground holds unless a bar stops it (Rule.constant)
 
 
 POSTAL_GROUND = Rule(
@@ -225,6 +225,7 @@ POSTAL_GROUND = Rule(
         RuleVersion(Validity(BDSG_OLD_ENDS), ART_6_1_F, authorities=(RECITAL_47, uwg(7, 1))),
     ),
     test=_postal,
+    constant=True,
 )
 
 LEAFLET_GROUND = Rule(
@@ -236,6 +237,7 @@ LEAFLET_GROUND = Rule(
     levels=frozenset({Level.NONE}),
     versions=(RuleVersion(Validity(UWG_2004), uwg(7, 1), authorities=(BGH_LEAFLET,)),),
     test=_postal,
+    constant=True,
 )
 
 
@@ -390,12 +392,15 @@ def _with(versions: tuple[RuleVersion, ...], *authorities: Citation) -> tuple[Ru
     return tuple(RuleVersion(v.valid, v.citation, authorities=authorities) for v in versions)
 
 
-def _sticker(case: Case, channel: Channel, version: RuleVersion) -> Mapping[str, Any] | None:
+def _sticker_applies(case: Case) -> bool:
     # A "Keine Werbung" sticker does not cover free papers with an editorial part
     # (BGH I ZR 158/11), nor addressed mail.
-    if case.contact.no_ads_sticker and not case.message.editorial_content:
-        return {}
-    return None
+    return case.contact.no_ads_sticker and not case.message.editorial_content
+
+
+def _sticker(case: Case, channel: Channel, version: RuleVersion) -> Mapping[str, Any] | None:
+    # Its own precondition: without the sticker the leaflet plan has nothing to run.
+    return {} if _sticker_applies(case) else None
 
 
 STICKER = Rule(
@@ -406,6 +411,7 @@ STICKER = Rule(
     channels=frozenset({Channel.LEAFLET}),
     versions=_with(_UNWANTED, BGH_LEAFLET, BGH_FREE_PAPER),
     test=_sticker,
+    precondition=_sticker_applies,
 )
 
 

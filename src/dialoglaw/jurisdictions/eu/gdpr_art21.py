@@ -65,4 +65,5 @@ def inform_rule(before: Sequence[RuleVersion]) -> Rule:
         channels=ADDRESSED,
         versions=(*before, RuleVersion(Validity(GDPR_APPLIES), art(21, 4))),
         obligation_test=_inform,
+        constant=True,
     )
