@@ -312,7 +312,11 @@ def _plan(book: Rulebook, day: date, channel: Channel, audience: Audience, holdi
     )
 
 
-def _bare(by_kind: Mapping[Kind, list[tuple[Rule, RuleVersion]]], grounds: Pairs, obligations: Pairs) -> bool:
+def _bare(
+    by_kind: Mapping[Kind, list[tuple[Rule, RuleVersion]]],
+    grounds: Sequence[tuple[Rule, RuleVersion]],
+    obligations: Pairs,
+) -> bool:
     """Whether, without a consent to the channel, nothing of a contact but its contact
     point can reach the verdict: every rule left but the consent ground is constant and
     poses no question (a question's answer is the policy's, which plans do not know)."""
