@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from hypothesis import strategies as st
@@ -78,6 +78,8 @@ def contacts(draw: st.DrawFn) -> Contact:
     for key, value in optional.items():
         if draw(st.integers(0, 5)) > 0:
             data[key] = value
+    if draw(st.integers(0, 3)) == 0:  # a birth date: the age at a grant, Art. 8 DSGVO
+        data["birth_date"] = draw(st.dates(min_value=date(1940, 1, 1), max_value=date(2020, 12, 31)))
     if draw(st.booleans()):
         data["relationship"] = {
             "obtained_through": draw(st.sampled_from(list(Acquisition))),

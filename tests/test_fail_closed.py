@@ -9,7 +9,8 @@ be added without this review being updated):
   ``_evaluate``'s verdict, or for a plan with nothing to run but the consent ground and
   a contact without a consent to the channel the verdict ``_evaluate`` made for the
   first such contact with the same contact point (``_Plan.bare``). Such a plan's rules,
-  but for the consent ground, are all constant (they read nothing of the case), so
+  but for the consent ground, are all constant (they read nothing of the case but the
+  send day and the effective audience the plan is made for), so
   that verdict is the one ``_evaluate`` would make again: ``permitted`` only by a
   constant ground (postal, leaflet) with no bar. ``tests/test_preconditions.py`` checks
   every constant rule's promise and compares decisions with ``_evaluate`` on the full

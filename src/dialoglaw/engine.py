@@ -320,14 +320,12 @@ def _bare(
     """Whether, without a consent to the channel, nothing of a contact but its contact
     point can reach the verdict: every rule left but the consent ground is constant and
     poses no question (a question's answer is the policy's, which plans do not know)."""
-    others = [
-        *by_kind[Kind.BAR],
-        *((r, v) for r, v in by_kind[Kind.WARNING] if r.consent_test is None),
-        *((r, v) for r, v in grounds if r.code != "express_consent"),
-    ]
+    others = [(r, v) for r, v in grounds if r.code != "express_consent"]
     if others:
         # A ground that holds brings its duties: they must be constant too.
         others.extend(obligations)
+    others.extend(by_kind[Kind.BAR])
+    others.extend((r, v) for r, v in by_kind[Kind.WARNING] if r.consent_test is None)
     return all(r.constant and v.question is None for r, v in others)
 
 

@@ -161,9 +161,11 @@ class Rule:
     ``tests/test_preconditions.py`` checks the promise of every rule."""
     constant: bool = False
     """A promise that the rule's test (``test`` or ``obligation_test``) reads nothing of
-    the case: its result depends on the channel, the version and, for an obligation,
-    the ground alone, and is never :class:`Unsettled` (the postal and leaflet grounds,
-    the duty to inform of the right to object). Where every rule of a channel's plan but
+    the case but what a plan is made for (the send day and the effective audience) and,
+    where the rule has a precondition, that it holds: the result depends on those, the
+    channel, the version and, for an obligation, the ground alone, and is never
+    :class:`Unsettled` (the postal and leaflet grounds, the duty to inform of the right
+    to object, the unknown-audience warning). Where every rule of a channel's plan but
     the consent ground is constant, contacts without a consent to the channel get the
     same verdict. Speed only, never law; ``tests/test_preconditions.py`` checks it."""
 
@@ -183,7 +185,6 @@ class Rule:
             self.kind not in (Kind.BAR, Kind.WARNING, Kind.GROUND, Kind.OBLIGATION)
             or (self.test is _never) == (self.obligation_test is None)
             or self.consent_test is not None
-            or self.precondition is not None
         ):
             raise RulebookError(f"Rule {self.id}: only a rule with one test of the case may be constant.")
         issues = check_versions([v.valid for v in self.versions])

@@ -38,4 +38,5 @@ AUDIENCE_UNKNOWN = Rule(
     versions=(RuleVersion(Validity(UWG_2004), bgb(13)),),
     test=_unknown,
     precondition=_audience_unknown,
+    constant=True,  # where the audience is unknown, the warning names the plan's audience
 )
