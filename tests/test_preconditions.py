@@ -1,9 +1,13 @@
-"""Rule preconditions: a speed-up that must never change a verdict.
+"""Rule preconditions and constant rules: speed-ups that must never change a verdict.
 
 A rule may promise that its test says nothing where a cheap precondition of the case is
-false (``Rule.precondition``); the engine then leaves the rule out of the plan. These
-tests check the promise of every rule of every registered rulebook over generated cases,
-and that decisions with the rules left out equal the verdicts of the full plans.
+false (``Rule.precondition``); the engine then leaves the rule out of the plan. A rule
+may promise that its test reads nothing of the case but what the plan is made for
+(``Rule.constant``); a plan with nothing else to run but the consent ground then gives
+every contact without a consent to the channel one verdict per contact point
+(``engine._Plan.bare``). These tests check both promises of every rule of every
+registered rulebook over generated cases, that decisions equal the verdicts of the full
+plans (every rule run), and, on scratch rulebooks, which plans share their verdicts.
 """
 
 from __future__ import annotations
